@@ -1,0 +1,46 @@
+"""torcia: a deep-learning framework with PyTorch's API (``import torcia as torch``)."""
+
+import numpy as _np
+
+from . import _dtype
+from ._device import device
+from ._dtype import (bfloat16, bool, can_cast, cdouble, cfloat, complex64, complex128, double,
+                     dtype, finfo, float, float16, float32, float64, get_default_dtype, half,
+                     iinfo, int, int8, int16, int32, int64, long, promote_types, result_type,
+                     set_default_dtype, short, uint8)
+from ._tensor import Size, Tensor
+from . import _ops  # noqa: E402  (installs ops as Tensor methods)
+from ._ops.creation import *  # noqa: F401,F403
+from ._ops.indexing import *  # noqa: F401,F403
+from ._ops.pointwise import *  # noqa: F401,F403
+from ._ops.reduction import *  # noqa: F401,F403
+from ._ops.shape import *  # noqa: F401,F403
+from . import autograd, cuda, accelerator  # noqa: E402
+from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
+                                 is_inference_mode_enabled, no_grad, set_grad_enabled)
+
+# PyTorch gives inf/nan silently where NumPy would warn (division by zero, log(0), overflow).
+_np.seterr(all="ignore")
+
+__version__ = "0.1.0"
+
+
+class _Layout:
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "torch." + self.name
+
+
+strided = _Layout("strided")
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()

@@ -1,0 +1,468 @@
+"""The autograd graph: backward nodes, saved tensors, and the engine that runs them.
+
+A node is made by each differentiable op that sees an input requiring grad. Its
+``next_functions`` are ``(node, output_nr)`` edges to the nodes of its inputs (an
+AccumulateGrad for a leaf, None for an input that needs no gradient), as in PyTorch.
+The engine walks the graph iteratively (no recursion limit) in PyTorch's order.
+"""
+
+import heapq
+import itertools
+import re
+import sys
+import traceback
+import weakref
+
+from . import grad_mode
+
+__all__ = ["Node", "AccumulateGrad", "run_backward", "record", "init_node", "gradient_edge"]
+
+_seq = itertools.count()
+_LAST = 1 << 62  # accumulators sort after (so run before) every op node
+_anomaly = [False, True]  # detect_anomaly: enabled, check_nan
+
+
+class Node:
+    """A backward function: maps gradients of an op's outputs to gradients of its inputs.
+
+    Subclasses are named as PyTorch names them (``MulBackward0``) and define
+    ``backward(self, *grads)``, written with Tensor ops and returning one gradient (or None)
+    per input. ``self.needs_input_grad`` tells which inputs need one.
+    """
+
+    __slots__ = ("next_functions", "_meta", "_seq", "_saved", "_sv", "__dict__", "__weakref__")
+    # Rarely set fields live in the instance __dict__; these class values are their defaults.
+    num_outputs = 1
+    saves = {}  # what an op saves for backward: see _ops/pointwise.py save()
+    self_scalar = other_scalar = None  # a binary op's Python-number operand
+    _pre_hooks = _hooks = _tensor_pre_hooks = _retain_grad_hooks = _trace = None
+
+    def name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def needs_input_grad(self):
+        return tuple(e[0] is not None for e in self.next_functions)
+
+    @property
+    def metadata(self):
+        md = self.__dict__.get("_metadata")
+        if md is None:
+            md = self.__dict__["_metadata"] = {}
+        return md
+
+    # -- saved tensors ---------------------------------------------------------------------
+    def save(self, *tensors):
+        """Keep tensors for backward; later in-place changes to them are caught on unpack.
+
+        An op's own output is kept as a detached alias (no reference cycle through the node)
+        and re-attached to the node on unpack when a graph of the backward is recorded.
+        """
+        saved = []
+        for t in tensors:
+            if t is not None and t._grad_fn is self:
+                t = _SavedOutput(t)
+            saved.append(t)
+        self._saved = tuple(saved)
+        self._sv = tuple(None if t is None else t._vc[0] for t in saved)
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is None:
+            return ()
+        if saved is _FREED:
+            raise RuntimeError(_FREED_MSG)
+        out = []
+        for t, v in zip(saved, self._sv):
+            if t is not None:
+                if t._vc[0] != v:
+                    raise _modified_error(self, t, v)
+                if type(t) is _SavedOutput:
+                    t = t.unpack(self)
+            out.append(t)
+        return tuple(out)
+
+    def _release(self):
+        if self._saved is not None:
+            self._saved = _FREED
+
+    # -- hooks -----------------------------------------------------------------------------
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
+        if self._hooks is None:
+            self._hooks = _HookDict()
+        return _add_hook(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = _HookDict()
+        return _add_hook(self._pre_hooks, fn)
+
+    def __call__(self, *grads):
+        with grad_mode.no_grad():
+            return self.backward(*grads)
+
+    def _input_metadata(self):
+        return self._meta
+
+
+class _SavedOutput:
+    """A node's own output, saved as an alias sharing memory and version counter."""
+
+    __slots__ = ("_vc", "tensor", "output_nr")
+
+    def __init__(self, t):
+        self.tensor = t._alias()
+        self._vc = t._vc
+        self.output_nr = t._output_nr
+
+    def unpack(self, node):
+        t = self.tensor
+        if grad_mode.state.enabled:  # recording a graph of backward: keep the output's history
+            t = t._alias()
+            t._grad_fn, t._rg = node, True
+            if self.output_nr:
+                t._output_nr = self.output_nr
+        return t
+
+
+def _modified_error(node, t, version):
+    if type(t) is _SavedOutput:
+        owner = f", which is output {t.output_nr} of {_short(node.name())},"
+        t = t.tensor
+    elif t._grad_fn is not None:
+        owner = f", which is output {t._output_nr} of {_short(t._grad_fn.name())},"
+    else:
+        owner = ""
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{t.type()} {list(t.shape)}]{owner} is at version {t._vc[0]}; expected "
+        f"version {version} instead. Hint: enable anomaly detection to find the operation that "
+        "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, "
+        "check_nan=False).")
+
+
+def _short(name):
+    return re.sub(r"Backward\d*$", "", name)
+
+
+class _FreedMarker:
+    __slots__ = ()
+
+
+_FREED = _FreedMarker()
+_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
+class RemovableHandle:
+    """Returned by register_hook; ``remove()`` takes the hook away."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks_dict):
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self):
+        hooks = self.hooks_dict_ref()
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _HookDict(dict):
+    """An ordered dict of hooks by handle id, that a weakref can point to."""
+
+    __slots__ = ("__weakref__",)
+
+
+def _add_hook(hooks, fn):
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
+
+
+def new_hook_dict():
+    return _HookDict()
+
+
+# -- building the graph ----------------------------------------------------------------------
+def record(node_cls, inputs, outputs):
+    """Attach a new ``node_cls`` node to ``outputs`` with edges to ``inputs``; returns it.
+
+    ``inputs`` are the op's differentiable tensor operands (None for operands that are not
+    tensors); called only when grad mode is on and some input requires grad.
+    """
+    node = node_cls.__new__(node_cls)
+    init_node(node, inputs)
+    nr = 0
+    for out in outputs:
+        if out is not None:
+            out._grad_fn = node
+            out._rg = True
+            if nr:
+                out._output_nr = nr
+        nr += 1
+    return node
+
+
+def init_node(node, inputs):
+    """Fill a new node's edges, input metadata and sequence number."""
+    node.next_functions = tuple([gradient_edge(t) for t in inputs])
+    node._meta = tuple([None if t is None else (t._data.shape, t._data.dtype, t._device)
+                        for t in inputs])
+    node._seq = next(_seq)
+    node._saved = None
+    if _anomaly[0]:
+        node._trace = traceback.format_stack()[:-3]
+
+
+_NO_EDGE = (None, 0)
+
+
+def gradient_edge(t):
+    """The edge a gradient for tensor ``t`` flows along: its grad_fn or its accumulator."""
+    if t is None:
+        return _NO_EDGE
+    if t._base is not None:
+        t._view_requires_grad()  # a view changed in place gets its new history first
+    if not t._rg:
+        return _NO_EDGE
+    fn = t._grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    acc = t._acc
+    if acc is not None:
+        acc = acc()
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._acc = weakref.ref(acc)
+    return (acc, 0)
+
+
+class AccumulateGrad(Node):
+    """Sums incoming gradients into a leaf tensor's ``.grad``."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+        self._meta = ((variable._data.shape, variable._data.dtype, variable._device),)
+        self._seq = _LAST + next(_seq)  # accumulate as soon as ready, as PyTorch does
+        self._saved = None
+
+    def backward(self, grad):
+        var = self.variable
+        if var._hooks:
+            for hook in list(var._hooks.values()):
+                new = hook(grad)
+                if new is not None:
+                    grad = new
+        old = var._grad
+        if grad_mode.state.enabled:  # create_graph: keep the graph of the gradient
+            var._grad = grad if old is None else old + grad
+        elif old is None:
+            # Keep the gradient's memory only when nothing else can see it (PyTorch's
+            # use_count == 1 rule): an array referenced from elsewhere, a view, or an
+            # expanded (read-only) array is copied, so .grad never aliases another tensor.
+            arr = grad._data
+            if (sys.getrefcount(arr) > 2 or arr.base is not None or not arr.flags.writeable
+                    or not arr.flags.c_contiguous):
+                grad = grad.clone()
+            var._grad = grad.detach()
+        elif old._rg:
+            var._grad = old.detach() + grad
+        else:
+            old.add_(grad)
+        return ()
+
+
+# -- running it ------------------------------------------------------------------------------
+def _from_np(np_dtype):
+    from .._dtype import from_np
+    return from_np[np_dtype]
+
+
+def _validate(node, grads):
+    """Fit each input gradient to its input: sum broadcast dims, cast dtype (engine's job)."""
+    out = list(grads)
+    for i, (g, meta) in enumerate(zip(grads, node._meta)):
+        if g is not None and meta is not None:
+            if g._data.shape != meta[0]:
+                g = g.sum_to_size(meta[0])
+            if g._data.dtype != meta[1]:
+                g = g.to(_from_np(meta[1]))
+            if _anomaly[0] and _anomaly[1] and g.isnan().any().item():
+                raise RuntimeError(f"Function '{node.name()}' returned nan values in its "
+                                   f"{i}th output.")
+            out[i] = g
+    return out
+
+
+def _call_node(node, grads):
+    """Run a node's hooks and backward on its output gradients; return input gradients."""
+    if node._tensor_pre_hooks:
+        grads = list(grads)
+        for nr, hooks in node._tensor_pre_hooks.items():
+            for hook in list(hooks.values()):
+                if grads[nr] is not None:
+                    new = hook(grads[nr])
+                    if new is not None:
+                        grads[nr] = new
+    if node._retain_grad_hooks:
+        for nr, fn in node._retain_grad_hooks.items():
+            if grads[nr] is not None:
+                fn(grads[nr])
+    if node._pre_hooks:
+        for hook in list(node._pre_hooks.values()):
+            new = hook(tuple(grads))
+            if new is not None:
+                grads = list(new)
+    for g in grads:
+        if g is not None:
+            break
+    else:
+        return None
+    try:
+        result = node.backward(*grads)
+    except Exception:
+        if _anomaly[0] and node._trace:
+            import sys
+            print("Traceback of forward call that caused the error:\n" + "".join(node._trace),
+                  file=sys.stderr)
+        raise
+    if type(result) is not tuple:
+        result = (result,)
+    if len(result) != len(node.next_functions):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {len(node.next_functions)}, got {len(result)})")
+    if node._hooks:
+        for hook in list(node._hooks.values()):
+            new = hook(result, tuple(grads))
+            if new is not None:
+                result = tuple(new)
+    return result
+
+
+def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
+                 allow_unused=False):
+    """Run the graph from ``roots``; accumulate into leaves, or return grads of ``inputs``."""
+    root_edges = []
+    for i, t in enumerate(roots):
+        edge = gradient_edge(t)
+        if edge[0] is None:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                               "have a grad_fn")
+        root_edges.append(edge)
+    # Dependencies: how many edges point at each node, over everything reachable.
+    deps = {}
+    stack = [e[0] for e in root_edges]
+    seen = set(stack)
+    while stack:
+        for nxt, _ in stack.pop().next_functions:
+            if nxt is not None:
+                if nxt in deps:
+                    deps[nxt] += 1
+                else:
+                    deps[nxt] = 1
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+    captures = needed = None
+    if inputs is not None:
+        captures = {}
+        for i, t in enumerate(inputs):
+            edge = gradient_edge(t)
+            if edge[0] is None:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            captures.setdefault(edge[0], []).append((edge[1], i))
+        needed = _needed_nodes(seen, captures)
+    buffers = {}
+    for (node, nr), g in zip(root_edges, grad_roots):
+        _accumulate(buffers, node, nr, g._alias())  # the caller keeps its tensor
+    heap = []
+    for node in {id(e[0]): e[0] for e in root_edges}.values():
+        if node not in deps:
+            heap.append((-node._seq, node))
+    heapq.heapify(heap)
+    results = [None] * len(inputs) if inputs is not None else None
+    prev = grad_mode.state.enabled
+    grad_mode.state.enabled = bool(create_graph)
+    try:
+        while heap:
+            node = heapq.heappop(heap)[1]
+            grads = buffers.pop(node, None) or [None] * node.num_outputs
+            if captures is not None:
+                for nr, i in captures.get(node, ()):
+                    results[i] = grads[nr]
+                out = _call_node(node, grads) if node in needed and (
+                    type(node) is not AccumulateGrad) else None
+            else:
+                out = _call_node(node, grads)
+            del grads
+            if not retain_graph:
+                node._release()
+            if out:
+                out = _validate(node, out)
+            else:
+                out = _NONES
+            for (nxt, nr), g in zip(node.next_functions, out):
+                if nxt is not None:
+                    if g is not None:
+                        _accumulate(buffers, nxt, nr, g)
+                    deps[nxt] -= 1
+                    if not deps[nxt]:
+                        heapq.heappush(heap, (-nxt._seq, nxt))
+    finally:
+        grad_mode.state.enabled = prev
+    if inputs is not None:
+        for i, g in enumerate(results):
+            if g is None and not allow_unused:
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in "
+                    "the graph. Set allow_unused=True if this is the desired behavior.")
+        return tuple(results)
+    return None
+
+
+class _Nones:
+    """An endless run of None: the gradients of a node that did not run."""
+
+    def __iter__(self):
+        return itertools.repeat(None)
+
+
+_NONES = _Nones()
+
+
+def _accumulate(buffers, node, nr, g):
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node.num_outputs
+    old = buf[nr]
+    buf[nr] = g if old is None else old + g
+
+
+def _needed_nodes(nodes, captures):
+    """Nodes on some path from the roots to a captured node (others need not run)."""
+    needed = set()
+    # A node is made after the nodes of its inputs, so ascending sequence numbers visit
+    # every node after all of its children (accumulators have none).
+    for node in sorted(nodes, key=lambda n: -1 if type(n) is AccumulateGrad else n._seq):
+        if node in captures or any(n in needed for n, _ in node.next_functions):
+            needed.add(node)
+    return needed
