@@ -240,7 +240,7 @@ def apply_inplace(self, compute, others=()):
         return self
     node = record(CopySlices, (base,) + (None,) * (len(fn.next_functions) - 1), (base,))
     node.next_functions = (node.next_functions[0],) + fn.next_functions[1:]
-    node._meta = (node._meta[0],) + fn._meta[1:]
+    node._meta = None if fn._meta is None else (node._meta[0],) + fn._meta[1:]
     node.fn, node.view_fn = fn, self._view_fn
     regenerate_view_grad_fn(self)
     return self

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
+from ..autograd.graph import record_binary
 from ._core import (Node, apply_inplace, broadcast_error, grad_enabled, operands, record,
                     requires_grad, wrap)
 
@@ -51,12 +52,14 @@ def binary(fn, node_cls, input, other, name, out=None, result_np=None, **node_at
     if x is not None and y is not None and result_np is None and (
             x._data.dtype is y._data.dtype):  # fast path: two tensors of one dtype
         a, b = x._data, y._data
+        same = a.shape == b.shape
     else:
         a, b, rt = operands(input, other, name)
         if result_np is not None:
             a, b, rt = _cast_pair(a, b, result_np(rt))
         x = input if isinstance(input, Tensor) else None
         y = other if isinstance(other, Tensor) else None
+        same = False
     try:
         r = fn(a, b)
     except ValueError:
@@ -67,9 +70,10 @@ def binary(fn, node_cls, input, other, name, out=None, result_np=None, **node_at
     if node_cls is not None and grad_enabled.enabled and (
             (x is not None and (x._rg or x._base is not None and x._view_requires_grad())) or
             (y is not None and (y._rg or y._base is not None and y._view_requires_grad()))):
-        node = record(node_cls, (x, y), (result,))
-        if node_cls.saves:
-            save(node, (x, y, result))
+        spec = _save_specs.get(node_cls)
+        if spec is None:
+            spec = _spec(node_cls)
+        node = record_binary(node_cls, x, y, result, spec, same)
         if x is None:
             node.self_scalar = input
         if y is None:
@@ -83,18 +87,21 @@ _SAVE_KEYS = {"self": 0, "other": 1, "result": 2}
 _save_specs = {}
 
 
+def _spec(cls):
+    """``cls.saves`` compiled to (value index, input bit mask) pairs."""
+    spec = _save_specs[cls] = tuple((_SAVE_KEYS[k], sum(1 << i for i in idx))
+                                    for k, idx in cls.saves.items())
+    return spec
+
+
 def save(node, values):
     """Save ``node.saves`` items of ``values`` (self, other, result) for backward, each only
     when an input it serves needs a gradient (as PyTorch saves)."""
-    cls = type(node)
-    spec = _save_specs.get(cls)
-    if spec is None:
-        spec = _save_specs[cls] = tuple((_SAVE_KEYS[k], sum(1 << i for i in idx))
-                                        for k, idx in cls.saves.items())
-    mask = 0
-    for i, (fn, _) in enumerate(node.next_functions):
-        if fn is not None:
-            mask |= 1 << i
+    spec = _save_specs.get(type(node)) or _spec(type(node))
+    nf = node.next_functions
+    mask = nf[0][0] is not None
+    if len(nf) > 1 and nf[1][0] is not None:
+        mask |= 2
     node.save(*[values[k] if m & mask else None for k, m in spec])
 
 
@@ -219,9 +226,10 @@ def _either(saved, scalar):
 
 def _mulc(grad, x):
     """grad * conj(x): PyTorch's convention for complex gradients."""
-    if isinstance(x, Tensor) and x._data.dtype.kind == "c":
-        return grad * x.conj()
-    if isinstance(x, complex):
+    if isinstance(x, Tensor):
+        if x._data.dtype.kind == "c":
+            return grad * x.conj()
+    elif isinstance(x, complex):
         return grad * x.conjugate()
     return grad * x
 

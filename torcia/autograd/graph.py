@@ -15,7 +15,8 @@ import weakref
 
 from . import grad_mode
 
-__all__ = ["Node", "AccumulateGrad", "run_backward", "record", "init_node", "gradient_edge"]
+__all__ = ["Node", "AccumulateGrad", "run_backward", "record", "record_binary", "init_node",
+           "gradient_edge"]
 
 _seq = itertools.count()
 _LAST = 1 << 62  # accumulators sort after (so run before) every op node
@@ -45,7 +46,10 @@ class Node:
 
     @property
     def needs_input_grad(self):
-        return tuple(e[0] is not None for e in self.next_functions)
+        nf = self.next_functions
+        if len(nf) == 2:  # the common case, spelled out: this is on every backward's path
+            return (nf[0][0] is not None, nf[1][0] is not None)
+        return tuple([e[0] is not None for e in nf])
 
     @property
     def metadata(self):
@@ -62,12 +66,17 @@ class Node:
         and re-attached to the node on unpack when a graph of the backward is recorded.
         """
         saved = []
+        sv = []
         for t in tensors:
-            if t is not None and t._grad_fn is self:
-                t = _SavedOutput(t)
+            if t is None:
+                sv.append(None)
+            else:
+                if t._grad_fn is self:
+                    t = _SavedOutput(t)
+                sv.append(t._vc[0])
             saved.append(t)
         self._saved = tuple(saved)
-        self._sv = tuple(None if t is None else t._vc[0] for t in saved)
+        self._sv = sv
 
     @property
     def saved_tensors(self):
@@ -77,18 +86,16 @@ class Node:
         if saved is _FREED:
             raise RuntimeError(_FREED_MSG)
         out = []
-        for t, v in zip(saved, self._sv):
+        i = 0
+        for t in saved:
             if t is not None:
-                if t._vc[0] != v:
-                    raise _modified_error(self, t, v)
+                if t._vc[0] != self._sv[i]:
+                    raise _modified_error(self, t, self._sv[i])
                 if type(t) is _SavedOutput:
                     t = t.unpack(self)
             out.append(t)
-        return tuple(out)
-
-    def _release(self):
-        if self._saved is not None:
-            self._saved = _FREED
+            i += 1
+        return out
 
     # -- hooks -----------------------------------------------------------------------------
     def register_hook(self, fn):
@@ -223,9 +230,18 @@ def record(node_cls, inputs, outputs):
 
 def init_node(node, inputs):
     """Fill a new node's edges, input metadata and sequence number."""
-    node.next_functions = tuple([gradient_edge(t) for t in inputs])
-    node._meta = tuple([None if t is None else (t._data.shape, t._data.dtype, t._device)
-                        for t in inputs])
+    edges = []
+    meta = []
+    for t in inputs:
+        if t is None:
+            edges.append(_NO_EDGE)
+            meta.append(None)
+        else:
+            edges.append(gradient_edge(t))
+            d = t._data
+            meta.append((d.shape, d.dtype, t._device))
+    node.next_functions = tuple(edges)
+    node._meta = tuple(meta)
     node._seq = next(_seq)
     node._saved = None
     if _anomaly[0]:
@@ -233,6 +249,40 @@ def init_node(node, inputs):
 
 
 _NO_EDGE = (None, 0)
+
+
+def record_binary(node_cls, x, y, out, spec, same_shape):
+    """``record`` for a one-output op of two operands (None for a number), saving for
+    backward the items of ``spec`` (pairs of value index into (x, y, out) and the bit mask
+    of the inputs whose gradients need it). With ``same_shape`` (both operands tensors of
+    the output's shape and dtype) the engine has nothing to fit, so no metadata is kept."""
+    node = node_cls.__new__(node_cls)
+    ex = _NO_EDGE if x is None else gradient_edge(x)
+    ey = _NO_EDGE if y is None else gradient_edge(y)
+    node.next_functions = (ex, ey)
+    if same_shape:
+        node._meta = None
+    else:
+        node._meta = (None if x is None else (x._data.shape, x._data.dtype, x._device),
+                      None if y is None else (y._data.shape, y._data.dtype, y._device))
+    node._seq = next(_seq)
+    out._grad_fn = node
+    out._rg = True
+    if spec:
+        mask = (ex[0] is not None) | ((ey[0] is not None) << 1)
+        saved = []
+        sv = []
+        for k, m in spec:
+            t = (x if k == 0 else y if k == 1 else _SavedOutput(out)) if m & mask else None
+            saved.append(t)
+            sv.append(None if t is None else t._vc[0])
+        node._saved = tuple(saved)
+        node._sv = sv
+    else:
+        node._saved = None
+    if _anomaly[0]:
+        node._trace = traceback.format_stack()[:-3]
+    return node
 
 
 def gradient_edge(t):
@@ -299,6 +349,8 @@ def _from_np(np_dtype):
 
 def _validate(node, grads):
     """Fit each input gradient to its input: sum broadcast dims, cast dtype (engine's job)."""
+    if node._meta is None:  # made by record_binary from same-shaped operands
+        return grads
     out = list(grads)
     for i, (g, meta) in enumerate(zip(grads, node._meta)):
         if g is not None and meta is not None:
@@ -392,20 +444,27 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
             captures.setdefault(edge[0], []).append((edge[1], i))
         needed = _needed_nodes(seen, captures)
     buffers = {}
+    owned = set()  # ids of buffered sums the engine made itself: safe to add into in place
     for (node, nr), g in zip(root_edges, grad_roots):
-        _accumulate(buffers, node, nr, g._alias())  # the caller keeps its tensor
+        _accumulate(buffers, owned, node, nr, g._alias(), True)  # the caller keeps its tensor
     heap = []
     for node in {id(e[0]): e[0] for e in root_edges}.values():
         if node not in deps:
             heap.append((-node._seq, node))
     heapq.heapify(heap)
     results = [None] * len(inputs) if inputs is not None else None
+    pop, push = heapq.heappop, heapq.heappush
     prev = grad_mode.state.enabled
     grad_mode.state.enabled = bool(create_graph)
     try:
         while heap:
-            node = heapq.heappop(heap)[1]
-            grads = buffers.pop(node, None) or [None] * node.num_outputs
+            node = pop(heap)[1]
+            grads = buffers.pop(node, None)
+            if grads is None:
+                grads = [None] * node.num_outputs
+            elif owned:
+                for g in grads:
+                    owned.discard(id(g))
             if captures is not None:
                 for nr, i in captures.get(node, ()):
                     results[i] = grads[nr]
@@ -414,19 +473,21 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
             else:
                 out = _call_node(node, grads)
             del grads
-            if not retain_graph:
-                node._release()
-            if out:
-                out = _validate(node, out)
-            else:
+            if not retain_graph and node._saved is not None:
+                node._saved = _FREED
+            if out is None:
                 out = _NONES
+            elif node._meta is not None:
+                out = _validate(node, out)
             for (nxt, nr), g in zip(node.next_functions, out):
                 if nxt is not None:
                     if g is not None:
-                        _accumulate(buffers, nxt, nr, g)
-                    deps[nxt] -= 1
-                    if not deps[nxt]:
-                        heapq.heappush(heap, (-nxt._seq, nxt))
+                        _accumulate(buffers, owned, nxt, nr, g, create_graph)
+                    d = deps[nxt] - 1
+                    if d:
+                        deps[nxt] = d
+                    else:
+                        push(heap, (-nxt._seq, nxt))
     finally:
         grad_mode.state.enabled = prev
     if inputs is not None:
@@ -449,12 +510,21 @@ class _Nones:
 _NONES = _Nones()
 
 
-def _accumulate(buffers, node, nr, g):
+def _accumulate(buffers, owned, node, nr, g, create_graph):
+    """Add gradient ``g`` into ``node``'s input buffer slot ``nr``."""
     buf = buffers.get(node)
     if buf is None:
         buf = buffers[node] = [None] * node.num_outputs
     old = buf[nr]
-    buf[nr] = g if old is None else old + g
+    if old is None:
+        buf[nr] = g
+    elif (id(old) in owned and not create_graph and old._data.shape == g._data.shape
+          and old._data.dtype == g._data.dtype):
+        old._data += g._data  # a sum the engine made: nothing else sees it
+    else:
+        buf[nr] = new = old + g
+        if not create_graph:
+            owned.add(id(new))
 
 
 def _needed_nodes(nodes, captures):
