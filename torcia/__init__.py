@@ -9,6 +9,7 @@ from ._dtype import (bfloat16, bool, can_cast, cdouble, cfloat, complex64, compl
                      iinfo, int, int8, int16, int32, int64, long, promote_types, result_type,
                      set_default_dtype, short, uint8)
 from ._tensor import Size, Tensor
+from ._tensor_str import set_printoptions
 from . import _ops  # noqa: E402  (installs ops as Tensor methods)
 from ._ops.creation import *  # noqa: F401,F403
 from ._ops.indexing import *  # noqa: F401,F403

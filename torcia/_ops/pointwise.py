@@ -52,13 +52,11 @@ def binary(fn, node_cls, input, other, name, out=None, result_np=None, **node_at
     if x is not None and y is not None and result_np is None and (
             x._data.dtype is y._data.dtype):  # fast path: two tensors of one dtype
         a, b = x._data, y._data
-        same = a.shape == b.shape
+        same = True  # until shapes are compared, when recording
     else:
         a, b, rt = operands(input, other, name)
         if result_np is not None:
             a, b, rt = _cast_pair(a, b, result_np(rt))
-        x = input if isinstance(input, Tensor) else None
-        y = other if isinstance(other, Tensor) else None
         same = False
     try:
         r = fn(a, b)
@@ -73,7 +71,7 @@ def binary(fn, node_cls, input, other, name, out=None, result_np=None, **node_at
         spec = _save_specs.get(node_cls)
         if spec is None:
             spec = _spec(node_cls)
-        node = record_binary(node_cls, x, y, result, spec, same)
+        node = record_binary(node_cls, x, y, result, spec, same and a.shape == b.shape)
         if x is None:
             node.self_scalar = input
         if y is None:
