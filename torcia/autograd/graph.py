@@ -329,9 +329,8 @@ class AccumulateGrad(Node):
             # Keep the gradient's memory only when nothing else can see it (PyTorch's
             # use_count == 1 rule): an array referenced from elsewhere, a view, or an
             # expanded (read-only) array is copied, so .grad never aliases another tensor.
-            arr = grad._data
-            if (sys.getrefcount(arr) > 2 or arr.base is not None or not arr.flags.writeable
-                    or not arr.flags.c_contiguous):
+            # (getrefcount sees the Tensor's own reference and its argument: 2 when unshared.)
+            if sys.getrefcount(grad._data) > 2 or _not_plain(grad._data):
                 grad = grad.clone()
             var._grad = grad.detach()
         elif old._rg:
@@ -339,6 +338,11 @@ class AccumulateGrad(Node):
         else:
             old.add_(grad)
         return ()
+
+
+def _not_plain(arr):
+    """An array that is a view, read-only (expanded) or not C-contiguous."""
+    return arr.base is not None or not arr.flags.writeable or not arr.flags.c_contiguous
 
 
 # -- running it ------------------------------------------------------------------------------
