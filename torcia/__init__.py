@@ -3,20 +3,28 @@
 import numpy as _np
 
 from . import _dtype
-from ._device import device
+from ._device import device, get_default_device, set_default_device
 from ._dtype import (bfloat16, bool, can_cast, cdouble, cfloat, complex64, complex128, double,
                      dtype, finfo, float, float16, float32, float64, get_default_dtype, half,
                      iinfo, int, int8, int16, int32, int64, long, promote_types, result_type,
-                     set_default_dtype, short, uint8)
+                     set_default_dtype, short, uint8, uint16, uint32, uint64)
 from ._tensor import Size, Tensor
 from ._tensor_str import set_printoptions
 from . import _ops  # noqa: E402  (installs ops as Tensor methods)
 from ._ops.creation import *  # noqa: F401,F403
 from ._ops.indexing import *  # noqa: F401,F403
+from ._ops.linalg import *  # noqa: F401,F403
 from ._ops.pointwise import *  # noqa: F401,F403
+from ._ops.random import *  # noqa: F401,F403
 from ._ops.reduction import *  # noqa: F401,F403
 from ._ops.shape import *  # noqa: F401,F403
+from ._ops.sorting import *  # noqa: F401,F403
 from . import autograd, cuda, accelerator  # noqa: E402
+from . import random  # noqa: E402
+from .random import (Generator, default_generator, get_rng_state, initial_seed,  # noqa: E402
+                     manual_seed, seed, set_rng_state)
+from . import return_types  # noqa: E402
+from . import linalg  # noqa: E402
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 
@@ -26,7 +34,7 @@ _np.seterr(all="ignore")
 __version__ = "0.1.0"
 
 
-class _Layout:
+class layout:
     __slots__ = ("name",)
 
     def __init__(self, name):
@@ -36,7 +44,7 @@ class _Layout:
         return "torch." + self.name
 
 
-strided = _Layout("strided")
+strided = layout("strided")
 
 
 def is_tensor(obj):

@@ -15,6 +15,7 @@ __all__ = [
     "float16", "half", "bfloat16", "float32", "float", "float64", "double",
     "complex64", "cfloat", "complex128", "cdouble",
     "uint8", "int8", "int16", "short", "int32", "int", "int64", "long", "bool",
+    "uint16", "uint32", "uint64",
 ]
 
 _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
@@ -32,7 +33,7 @@ class dtype:
         self.itemsize = self.np.itemsize
         self.is_floating_point = category == _FLOAT
         self.is_complex = category == _COMPLEX
-        self.is_signed = name not in ("uint8", "bool")
+        self.is_signed = name not in ("uint8", "bool", "uint16", "uint32", "uint64")
         self._category = category
         self._rank = rank
         self._legacy = legacy  # 'Float' as in 'torch.FloatTensor'
@@ -47,8 +48,13 @@ class dtype:
         return {complex64: float32, complex128: float64}.get(self, self)
 
     def to_complex(self):
-        return {float32: complex64, float64: complex128, float16: complex64,
-                bfloat16: complex64}.get(self, self)
+        """The complex dtype of this one's precision (float16 gives complex64: torcia has no
+        complex32); RuntimeError for integer and bool dtypes, as PyTorch."""
+        if self._category == _COMPLEX:
+            return self
+        if self._category != _FLOAT:
+            raise RuntimeError(f"Unknown Complex ScalarType for {self._legacy}")
+        return complex128 if self is float64 else complex64
 
 
 bool = dtype("bool", np.bool_, _BOOL, 0, "Bool")
@@ -63,9 +69,14 @@ float32 = float = dtype("float32", np.float32, _FLOAT, 2, "Float")
 float64 = double = dtype("float64", np.float64, _FLOAT, 3, "Double")
 complex64 = cfloat = dtype("complex64", np.complex64, _COMPLEX, 2, "ComplexFloat")
 complex128 = cdouble = dtype("complex128", np.complex128, _COMPLEX, 3, "ComplexDouble")
+# Storage-only unsigned types, as in PyTorch: creation, copies and casts, but no promotion
+uint16 = dtype("uint16", np.uint16, _INT, 1, "UInt16")
+uint32 = dtype("uint32", np.uint32, _INT, 1, "UInt32")
+uint64 = dtype("uint64", np.uint64, _INT, 1, "UInt64")
+_LIMITED = (uint16, uint32, uint64)
 
 ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
-       complex64, complex128)
+       complex64, complex128, uint16, uint32, uint64)
 _NAMES = {d.name: d for d in ALL}
 from_np = {d.np: d for d in ALL}  # NumPy dtype -> torcia dtype
 
@@ -78,14 +89,14 @@ def to_dtype(x):
     """A torcia dtype from a torcia dtype, NumPy dtype, Python type or torch dtype."""
     if type(x) is dtype:
         return x
-    if x is builtins.float:
-        return _default[0]
+    if x is builtins.float:  # Python's float is a double, whatever the default dtype
+        return float64
     if x is builtins.int:
         return int64
     if x is builtins.bool:
         return bool
     if x is builtins.complex:
-        return _default[0].to_complex()
+        return complex128
     name = getattr(x, "name", None) if not isinstance(x, str) else x
     if isinstance(name, str) and name.replace("torch.", "") in _NAMES:
         return _NAMES[name.replace("torch.", "")]
@@ -106,6 +117,12 @@ def promote_types(type1, type2):
     a, b = to_dtype(type1), to_dtype(type2)
     if a is b:
         return a
+    if a in _LIMITED or b in _LIMITED:
+        other = b if a in _LIMITED else a
+        if other._category == _FLOAT:
+            return other
+        raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, "
+                           f"attempted to promote {a._legacy} and {b._legacy}")
     if a._category != b._category:
         hi, lo = (a, b) if a._category > b._category else (b, a)
         if hi._category == _COMPLEX and lo._category == _FLOAT and lo is float64:
@@ -183,27 +200,47 @@ def get_default_dtype():
 
 
 def set_default_dtype(d):
-    d = to_dtype(d)
+    """Set the dtype of Python floats in factories and promotion (float16/32/64, bfloat16)."""
+    if not isinstance(d, dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the "
+                        "default type")
     if d not in (float16, bfloat16, float32, float64):
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+        raise TypeError("only floating-point types are supported as the default type")
     _default[0] = d
 
 
-class finfo:
-    """Machine limits of a floating dtype, as torch.finfo."""
+def _info_dtype(fn, type):
+    """The dtype argument of finfo/iinfo: a torcia dtype or Python number type."""
+    if type in (builtins.float, builtins.int, builtins.bool, builtins.complex):
+        return to_dtype(type)
+    if not isinstance(type, dtype):
+        name = "NoneType" if type is None else builtins.type(type).__name__
+        raise TypeError(f"{fn}(): argument 'type' (position 1) must be torch.dtype, not {name}")
+    return type
 
-    def __init__(self, type=None):
-        d = to_dtype(type if type is not None else _default[0])
+
+class finfo:
+    """Machine limits of a floating (or complex) dtype, as torch.finfo."""
+
+    __hash__ = None
+
+    def __init__(self, type=_default):
+        d = _default[0] if type is _default else _info_dtype("finfo", type)
         if not (d.is_floating_point or d.is_complex):
-            raise TypeError(f"torch.finfo() requires a floating point input type, got {d}")
-        self.dtype = d.to_real().name
-        info = ml_dtypes.finfo(d.to_real().np) if d is bfloat16 else np.finfo(d.to_real().np)
-        self.bits = info.bits
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
+                            "to handle 'torch.finfo'")
+        d = d.to_real()
+        self.dtype = d.name
+        info = ml_dtypes.finfo(d.np) if d is bfloat16 else np.finfo(d.np)
+        self.bits = builtins.int(info.bits)
         self.eps = builtins.float(info.eps)
         self.max = builtins.float(info.max)
         self.min = builtins.float(info.min)
         self.tiny = self.smallest_normal = builtins.float(info.smallest_normal)
-        self.resolution = builtins.float(info.resolution)
+        self.resolution = 10.0 ** -builtins.int(info.precision)  # 10**-digits10, as a double
+
+    def __eq__(self, other):
+        return isinstance(other, finfo) and vars(self) == vars(other)
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
@@ -214,15 +251,21 @@ class finfo:
 class iinfo:
     """Limits of an integer dtype, as torch.iinfo."""
 
-    def __init__(self, type):
-        d = to_dtype(type)
-        if d._category not in (_INT, _BOOL):
-            raise TypeError(f"torch.iinfo() requires an integer input type, got {d}")
-        self.dtype = d.name
-        info = np.iinfo(np.uint8 if d is bool else d.np)
-        self.bits, self.min, self.max = info.bits, builtins.int(info.min), builtins.int(info.max)
-        if d is bool:
-            self.bits, self.max = 8, 1
+    __hash__ = None
 
-    def __repr__(self):
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+    def __init__(self, type):
+        d = _info_dtype("iinfo", type)
+        if d is bool:
+            raise TypeError("torch.bool is not supported by torch.iinfo")
+        if d._category != _INT:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            "handle 'torch.iinfo'")
+        self.dtype = d.name
+        info = np.iinfo(d.np)
+        self.bits, self.min, self.max = info.bits, builtins.int(info.min), builtins.int(info.max)
+
+    def __eq__(self, other):
+        return isinstance(other, iinfo) and vars(self) == vars(other)
+
+    def __repr__(self):  # PyTorch prints the limits as doubles, six significant digits
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -6,6 +6,7 @@ in-place op bumps the counter, so saved tensors changed behind autograd's back a
 Ops themselves live in ``torcia/_ops``; ``torcia/_ops/__init__.py`` installs them as methods.
 """
 
+import operator
 import weakref
 
 import numpy as np
@@ -22,6 +23,19 @@ class Size(tuple):
 
     __slots__ = ()
 
+    def __new__(cls, sizes=()):
+        items = tuple(sizes)
+        if not all(type(s) is int for s in items):
+            out = []
+            for i, s in enumerate(items):
+                try:
+                    out.append(operator.index(s))  # NumPy integers, 0-dim integer tensors
+                except TypeError:
+                    raise TypeError(f"torch.Size() takes an iterable of 'int' (item {i} is "
+                                    f"'{type(s).__name__}')") from None
+            items = tuple(out)
+        return tuple.__new__(cls, items)
+
     def __repr__(self):
         return f"torch.Size({list(self)})"
 
@@ -35,16 +49,30 @@ class Size(tuple):
 
     def __getitem__(self, key):
         out = tuple.__getitem__(self, key)
-        return Size(out) if isinstance(key, slice) else out
+        return _make_size(Size, out) if isinstance(key, slice) else out
 
     def __add__(self, other):
-        return Size(tuple(self) + tuple(other))
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return _make_size(Size, tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return _make_size(Size, tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        out = tuple.__mul__(self, n)
+        return out if out is NotImplemented else _make_size(Size, out)
+
+    __rmul__ = __mul__
 
     def __reduce__(self):
         return (Size, (tuple(self),))
 
 
 _new = object.__new__
+_make_size = tuple.__new__  # Size(shape) without checking ints (array shapes hold ints)
 
 
 def wrap(arr, device=CPU):
@@ -75,24 +103,13 @@ class Tensor:
     _retains_grad = False
     _view_fn = None  # for a view: redoes the view on a tensor shaped like _base
     _view_version = 0  # version counter value when a view's grad_fn was last valid
+    _creation_meta = None  # why a view may not be changed in place (see _ops/_core.py)
 
-    def __new__(cls, *args, device=None, dtype=None):
-        """Legacy constructor: ``Tensor(2, 3)`` (uninitialised) or ``Tensor([1, 2])``."""
-        from ._ops.creation import empty, tensor
-        if dtype is not None and dtype is not _dtype.get_default_dtype():
-            raise TypeError("Tensor(): dtype= is not supported; use torch.tensor(data, dtype=)")
-        if len(args) == 1 and not isinstance(args[0], int):
-            data = args[0]
-            t = data.detach() if isinstance(data, Tensor) else tensor(data, dtype=_dtype.float32
-                                                                        if _is_int_data(data)
-                                                                        else None)
-            if isinstance(data, Tensor) and data.dtype is not _dtype.get_default_dtype():
-                raise TypeError(f"expected {_dtype.get_default_dtype()} (got {data.dtype})")
-        else:
-            t = empty(*args, device=device)
-        if cls is Tensor:
-            return t
-        return t._as_subclass(cls)
+    def __new__(cls, *args, **kwargs):
+        """Legacy constructor: ``Tensor(2, 3)`` (uninitialised), ``Tensor([1, 2])`` (default
+        dtype) or ``Tensor(other)`` (an alias); see ``creation.legacy_new``."""
+        from ._ops.creation import legacy_new
+        return legacy_new(cls, args, kwargs)
 
     def _as_subclass(self, cls):
         out = _new(cls)
@@ -104,13 +121,12 @@ class Tensor:
     # -- basic attributes ------------------------------------------------------------------
     @property
     def shape(self):
-        return Size(self._data.shape)
+        return _make_size(Size, self._data.shape)
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self._data.shape)
-        from ._ops._core import normalize_dim
-        return self._data.shape[normalize_dim(dim, self._data.ndim)]
+            return _make_size(Size, self._data.shape)
+        return self._data.shape[_dim_of(self, dim)]
 
     @property
     def dtype(self):
@@ -190,10 +206,15 @@ class Tensor:
         """Strides in elements, as PyTorch counts them."""
         item = self._data.itemsize
         strides = tuple(s // item for s in self._data.strides)
+        if self._data.size == 0 and self._data.ndim:  # NumPy gives empty arrays 0 strides
+            strides, n = [], 1
+            for s in reversed(self._data.shape):
+                strides.insert(0, n)
+                n *= max(s, 1)
+            strides = tuple(strides)
         if dim is None:
             return strides
-        from ._ops._core import normalize_dim
-        return strides[normalize_dim(dim, self._data.ndim)]
+        return strides[_dim_of(self, dim)]
 
     def storage_offset(self):
         if self._base is None:
@@ -210,7 +231,8 @@ class Tensor:
     def contiguous(self, memory_format=None):
         if self._data.flags.c_contiguous:
             return self
-        return self.clone()
+        from ._ops.creation import contiguous_format
+        return self.clone(memory_format=contiguous_format)
 
     @property
     def _version(self):
@@ -225,6 +247,10 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if value and self._grad_fn is None and not (self.is_floating_point()
+                                                    or self.is_complex()):
+            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                               "gradients")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -236,8 +262,7 @@ class Tensor:
                     "use var_no_grad = var.detach().")
             return self
         if requires_grad and not (self.is_floating_point() or self.is_complex()):
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               "gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = bool(requires_grad)
         return self
 
@@ -264,7 +289,11 @@ class Tensor:
 
     @property
     def grad(self):
-        return self._grad
+        g = self._grad
+        if g is None and self._grad_fn is not None and not self._retains_grad:
+            import warnings
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return g
 
     @grad.setter
     def grad(self, value):
@@ -272,12 +301,26 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
                                 f"type {type(value).__name__}")
+            # checked in PyTorch's order: dtype, device, size
             if value._data.dtype != self._data.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
-            if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    "attempting to assign a gradient with dtype "
+                    f"'{_CPP_NAMES[value.dtype.name]}' to a tensor with grad_dtype "
+                    f"'{self.dtype._legacy}'. The gradient must match the tensor's grad_dtype "
+                    "(defaults to the tensor's dtype). You can set the tensor's grad_dtype "
+                    "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype "
+                    "with caution. Diverging the dtypes of a tensor and its gradient may break "
+                    "downstream systems that assume they match.")
             if value._device != self._device:
-                raise RuntimeError("assigned grad has data located on a different device")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with device type '{value._device.type}' to "
+                    f"a tensor with device type '{self._device.type}'. Please ensure that the "
+                    "gradient and the tensor are on the same device")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor "
+                    f"of size '{list(self.shape)}'. Please ensure that the gradient and the "
+                    "tensor are the same size")
         self._grad = value
 
     @grad.deleter
@@ -333,7 +376,12 @@ class Tensor:
 
     def detach_(self):
         if self._base is not None:
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         self._grad_fn, self._rg = None, False
         return self
 
@@ -384,21 +432,45 @@ class Tensor:
         return self._device_backend().to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
-        arr = self.detach().numpy(force=True)
-        return arr if dtype is None else arr.astype(dtype, copy=False)
+        """``np.asarray(tensor)``: the tensor's memory (PyTorch's numpy() rules apply)."""
+        arr = self.numpy()
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=bool(copy))
+        return arr.copy() if copy and arr is self._data else arr
 
-    def type(self, dtype=None, non_blocking=False):
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """A NumPy function's result on tensors comes back as a tensor, as in PyTorch (which
+        returns bool results as uint8)."""
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        return wrap(array)
+
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """The type string (``'torch.FloatTensor'``), or a copy converted to the type given as
+        a string, a dtype or a legacy class (``torch.DoubleTensor``)."""
         if dtype is None:
             prefix = "torch.cuda." if self._device.type == "cuda" else "torch."
             return f"{prefix}{self.dtype._legacy}Tensor"
+        dev = self._device
         if isinstance(dtype, str):
-            name = dtype.replace("torch.", "").replace("cuda.", "")
-            legacy = {d._legacy + "Tensor": d for d in _dtype.ALL}
+            legacy = {f"torch.{d._legacy}Tensor": d for d in _dtype.ALL}
+            name = dtype.replace("torch.cuda.", "torch.")
             if name not in legacy:
                 raise ValueError(f"invalid type: '{dtype}'")
-            dev = "cuda" if ".cuda." in dtype else self._device
-            return self.to(device=dev, dtype=legacy[name])
-        return self.to(_dtype.to_dtype(dtype))
+            target = legacy[name]
+            if name != dtype:
+                dev = to_device("cuda")
+        elif isinstance(dtype, _dtype.dtype):
+            target = dtype
+        elif isinstance(getattr(dtype, "dtype", None), _dtype.dtype) and isinstance(dtype, type):
+            target = dtype.dtype  # a legacy tensor class
+        elif isinstance(dtype, type):
+            mod = dtype.__module__
+            name = dtype.__name__ if mod == "builtins" else f"{mod}.{dtype.__name__}"
+            raise ValueError(f"invalid type: '{name}'")
+        else:
+            raise TypeError("dtype must be a type, str, or dtype object")
+        return self.to(device=dev, dtype=target)
 
     def cpu(self, memory_format=None):
         return self.to("cpu")
@@ -448,6 +520,8 @@ class Tensor:
 
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device, dtype=None)``, ``to(other)``; returns self if unchanged."""
+        if not kwargs and len(args) == 1 and args[0] is self.dtype:
+            return self  # the common no-op, without parsing
         device, dtype, copy = _parse_to(args, kwargs)
         from ._ops.creation import to_copy
         return to_copy(self, device, dtype, copy)
@@ -465,15 +539,32 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {'more than one' if self._data.size else 'no'} "
-                               "value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous"
+                               if self._data.size else
+                               "Boolean value of Tensor with no values is ambiguous")
         return bool(self.item())
 
     def __float__(self):
-        return float(self._scalar_value())
+        v = self._scalar_value()
+        if isinstance(v, complex):
+            if v.imag:
+                raise RuntimeError("value cannot be converted to type double without overflow")
+            v = v.real
+        return float(v)
 
     def __int__(self):
-        return int(self._scalar_value())
+        v = self._scalar_value()
+        if isinstance(v, complex):
+            if v.imag:
+                raise RuntimeError("value cannot be converted to type int64_t without overflow")
+            v = v.real
+        return int(v)
+
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, int, float, complex, np.number, np.bool_)):
+            return bool((element == self).any().item())
+        raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you passed "
+                           f"in a {type(element)}.")
 
     def __complex__(self):
         return complex(self._scalar_value())
@@ -523,6 +614,32 @@ class Tensor:
         return sorted(set(dir(type(self))) | set(self.__dict__))
 
 
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information.")
+
+# C++ type names, as PyTorch's messages print dtypes (TypeMeta names)
+_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16", "complex64": "c10::complex<float>",
+              "complex128": "c10::complex<double>", "int64": "long int", "int32": "int",
+              "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+              "bool": "bool"}
+
+
+def _dim_of(t, dim):
+    """``dim`` of tensor ``t`` made non-negative, with PyTorch's IndexError texts."""
+    ndim = t._data.ndim
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
+                         f"{ndim - 1}], but got {dim})")
+    return dim % ndim
+
+
 def copy_dict(d, memo):
     import copy
     return {k: copy.deepcopy(v, memo) for k, v in d.items()}
@@ -543,29 +660,67 @@ def _to_py(arr0d):
     return arr0d.item()
 
 
+_TO_SIGNATURES = (
+    " * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, "
+    "bool copy = False, *, torch.memory_format memory_format = None)\n"
+    " * (torch.dtype dtype, bool non_blocking = False, bool copy = False, *, "
+    "torch.memory_format memory_format = None)\n"
+    " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, "
+    "torch.memory_format memory_format = None)\n")
+
+
+def _arg_type_name(x):
+    if isinstance(x, _dtype.dtype):
+        return "torch.dtype"
+    if isinstance(x, _device_cls):
+        return "torch.device"
+    return type(x).__name__
+
+
+def _to_error(args, kwargs):
+    parts = [_arg_type_name(a) for a in args]
+    named = [f"{k}={_arg_type_name(v)}" for k, v in kwargs.items()]
+    got = ", ".join(parts + named) if parts else "".join(f"{n}, " for n in named)
+    return TypeError(f"to() received an invalid combination of arguments - got ({got}), but "
+                     f"expected one of:\n{_TO_SIGNATURES}")
+
+
+def _is_dtype_arg(x):
+    return isinstance(x, _dtype.dtype) or x in (float, int, bool, complex)
+
+
 def _parse_to(args, kwargs):
-    """Parse Tensor.to's overloads into (device or None, dtype or None, copy)."""
-    device = kwargs.pop("device", None)
-    dtype = kwargs.pop("dtype", None)
-    copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    """Parse Tensor.to's three overloads, as PyTorch: ``to(device=None, dtype=None,
+    non_blocking=False, copy=False)``, ``to(dtype, non_blocking=False, copy=False)`` and
+    ``to(tensor, non_blocking=False, copy=False)``; returns (device or None, dtype or None,
+    copy)."""
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy", "memory_format"}
+    if unknown:
+        raise _to_error(args, kwargs)
     rest = list(args)
+    device = dtype = None
     if rest and isinstance(rest[0], Tensor):
         other = rest.pop(0)
         device, dtype = other._device, other.dtype
-    elif rest and (isinstance(rest[0], (str, _device_cls, int)) and not isinstance(rest[0], bool)):
-        device = rest.pop(0)
-    if rest and rest[0] is not None and not isinstance(rest[0], bool):
+    elif rest and _is_dtype_arg(rest[0]):
         dtype = rest.pop(0)
-    if rest and isinstance(rest[0], bool):  # non_blocking
-        rest.pop(0)
-    if rest and isinstance(rest[0], bool):
-        copy = rest.pop(0)
+    elif rest and (rest[0] is None or isinstance(rest[0], (str, _device_cls))
+                   or (isinstance(rest[0], int) and not isinstance(rest[0], bool))):
+        device = rest.pop(0)
+        if rest and (rest[0] is None or _is_dtype_arg(rest[0])):
+            dtype = rest.pop(0)
+    flags = []
+    while rest and isinstance(rest[0], bool) and len(flags) < 2:
+        flags.append(rest.pop(0))
     if rest:
-        raise TypeError(f"to() received an invalid combination of arguments - got {args}")
+        raise _to_error(args, kwargs)
+    device = kwargs.get("device", device)
+    dtype = kwargs.get("dtype", dtype)
+    copy = kwargs.get("copy", flags[1] if len(flags) > 1 else False)
+    if dtype is not None and not _is_dtype_arg(dtype):
+        raise _to_error(args, kwargs)
+    if device is not None and not isinstance(device, (str, _device_cls, int)):
+        raise _to_error(args, kwargs)
     return (to_device(device), None if dtype is None else _dtype.to_dtype(dtype), copy)
 
 
@@ -588,7 +743,6 @@ def install_operators():
     T.__rpow__ = lambda self, other: P.pow(other, self)
     T.__ipow__ = lambda self, other: self.pow_(other)
     T.__neg__ = P.neg
-    T.__pos__ = lambda self: self
     T.__eq__, T.__ne__, T.__lt__, T.__le__, T.__gt__, T.__ge__ = (
         P.eq, P.ne, P.lt, P.le, P.gt, P.ge)
     T.__and__ = T.__rand__ = P.bitwise_and
@@ -598,3 +752,29 @@ def install_operators():
     T.__iand__ = lambda self, other: self.bitwise_and_(other)
     T.__ior__ = lambda self, other: self.bitwise_or_(other)
     T.__ixor__ = lambda self, other: self.bitwise_xor_(other)
+    from ._ops import linalg as L
+    # PyTorch's Tensor has no __imatmul__: ``a @= b`` rebinds ``a`` to a new tensor.
+    T.__matmul__, T.__rmatmul__ = L.matmul_operator, L.rmatmul_operator
+    T.__pos__ = P.positive
+    T.__abs__ = P.abs
+    T.__floordiv__ = P.floor_divide
+    T.__rfloordiv__ = lambda self, other: P.floor_divide(other, self)
+    T.__ifloordiv__ = lambda self, other: self.floor_divide_(other)
+    T.__mod__ = P.remainder
+    T.__rmod__ = lambda self, other: P.remainder(other, self)
+    T.__imod__ = lambda self, other: self.remainder_(other)
+    T.__lshift__ = P.bitwise_left_shift
+    T.__rlshift__ = lambda self, other: P.bitwise_left_shift(other, self)
+    T.__ilshift__ = lambda self, other: self.bitwise_left_shift_(other)
+    T.__rshift__ = P.bitwise_right_shift
+    T.__rrshift__ = lambda self, other: P.bitwise_right_shift(other, self)
+    T.__irshift__ = lambda self, other: self.bitwise_right_shift_(other)
+    T.real = property(P.real, _set_part(P.real))
+    T.imag = property(P.imag, _set_part(P.imag))
+
+
+def _set_part(get):
+    """``t.real = v`` / ``t.imag = v``: copy ``v`` into that part of ``t``."""
+    def setter(self, value):
+        get(self).copy_(value)
+    return setter

@@ -234,7 +234,7 @@ def _str(self, tensor_contents=None):
         text = _contents(self, indent)
     grad_fn = self.grad_fn
     if grad_fn is not None:
-        suffixes.append(f"grad_fn=<{grad_fn.name()}>")
+        suffixes.append(f"grad_fn=<{grad_fn.name().rsplit('::', 1)[-1]}>")  # as PyTorch
     elif self.requires_grad:
         suffixes.append("requires_grad=True")
     out = _add_suffixes(prefix + text, suffixes, indent)

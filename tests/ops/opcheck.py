@@ -67,7 +67,7 @@ def to_numpy(t):
         t = t.detach()
         if t.dtype == torch.bfloat16:
             t = t.float()
-        return t.numpy().copy()
+        return t.numpy(force=True).copy()  # force: torch's ZeroTensor gradients, conj views
     if isinstance(t, torcia.Tensor):
         t = t.detach()
         if t.dtype == torcia.bfloat16:

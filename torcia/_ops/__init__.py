@@ -5,16 +5,16 @@ Tensor methods in ``METHODS``, and those with an in-place ``name_`` form in ``IN
 """
 
 from .._tensor import Tensor, install_operators
-from . import creation, indexing, pointwise, reduction, shape
+from . import creation, indexing, linalg, pointwise, random, reduction, shape, sorting
 from ._core import apply_inplace
 
-FAMILIES = (creation, pointwise, reduction, shape, indexing)
+FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, sorting, random)
 
 
 def inplace_method(fn):
     """``fn``'s in-place Tensor method: computes ``fn(self, ...)`` and writes it into self."""
     def method(self, *args, **kwargs):
-        others = [a for a in args if isinstance(a, Tensor)]
+        others = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
         return apply_inplace(self, lambda src: fn(src, *args, **kwargs), others)
     method.__name__ = method.__qualname__ = fn.__name__ + "_"
     method.__doc__ = f"In-place form of ``{fn.__name__}``."

@@ -16,7 +16,8 @@ from ..autograd.graph import Node, gradient_edge, record
 
 __all__ = ["wrap", "xp_of", "operands", "rt_np", "requires_grad", "make_view",
            "apply_inplace", "as_tensor_arg", "record", "Node", "grad_enabled", "Tensor",
-           "broadcast_error", "normalize_dim", "normalize_dims", "check_same_device"]
+           "broadcast_error", "normalize_dim", "normalize_dims", "check_same_device",
+           "rebase_view_history"]
 
 grad_enabled = grad_mode.state  # read .enabled on the hot path
 _NUMBER = (numbers.Number, np.generic)
@@ -100,7 +101,12 @@ def _scalar(v, rt):
         return np.array(v).astype(rt)
     if rt.kind != "c" and isinstance(v, complex):
         return np.array(v).astype(rt)
+    if rt == _BF16:  # ml_dtypes does not treat Python numbers as weak: bf16 * 2.5 -> float32
+        return np.array(v, rt)
     return v
+
+
+_BF16 = _dtype.bfloat16.np
 
 
 def broadcast_error(a, b):
@@ -162,6 +168,9 @@ def make_view(self, arr, view_fn, node_cls=None, node_init=None):
     else:
         inner = self._view_fn
         out._base, out._view_fn = base, (lambda b: view_fn(inner(b)))
+        cm = creation_meta(self)
+        if cm is not None:
+            out._creation_meta = cm  # propagates to views of views, as in PyTorch
     out._vc = self._vc
     out._view_version = self._vc[0]
     if node_cls is not None and requires_grad(self):
@@ -196,16 +205,69 @@ class CopySlices(Node):
         return (result,) + tuple(grads[1:])
 
     def name(self):
-        return "CopySlices"
+        return "torch::autograd::CopySlices"
+
+
+# Note [View creation meta]
+# PyTorch forbids changing in place (while recording) a view that is an output of a
+# multi-output view op (unbind, split, chunk) or that a custom Function returned, and any view
+# of those: the graph rewrite would be wrong. Such a view carries the reason in
+# ``_creation_meta`` (the end of PyTorch's error message); a direct output of a multi-output
+# node is recognised by its grad_fn.
+MULTI_OUTPUT_VIEW = (
+    "This view is the output of a function that returns multiple views. Such functions do not "
+    "allow the output views to be modified inplace. You should replace the inplace operation by "
+    "an out-of-place one.")
+CUSTOM_FUNCTION_VIEW = (
+    "This view was created inside a custom Function (or because an input was returned as-is) "
+    "and the autograd logic to handle view+inplace would override the custom backward "
+    "associated with the custom Function, leading to incorrect gradients. This behavior is "
+    "forbidden. You can fix this by cloning the output of the custom Function.")
+
+
+def creation_meta(view):
+    """Why ``view`` may not be changed in place while recording, or None (Note above)."""
+    cm = view._creation_meta
+    if cm is None:
+        fn = view._grad_fn
+        if fn is not None and fn.num_outputs > 1 and not fn.name().startswith("Unsafe"):
+            return MULTI_OUTPUT_VIEW
+    return cm
+
+
+def _view_error(view, cm, what):
+    from ..autograd.graph import _short
+    return RuntimeError(f"Output {view._output_nr} of {_short(view._grad_fn.name())} is a view "
+                        f"and {what}. {cm}")
 
 
 def regenerate_view_grad_fn(view):
     """Point a view that went stale (its memory changed in place) at its base's new history."""
     base = view._base
+    if base._rg and view._grad_fn is not None:
+        cm = creation_meta(view)
+        if cm is not None:
+            raise _view_error(view, cm, "its base or another view of its base has been "
+                                        "modified inplace")
     view._view_version = view._vc[0]
     if base._rg:
+        old = (view._grad_fn, view._output_nr)
         node = record(AsStridedBackward0, (base,), (view,))
         node.base_shape, node.view_fn = base._data.shape, view._view_fn
+        if view._retains_grad:
+            _move_retain_grad(view, old)
+
+
+def _move_retain_grad(t, old_edge):
+    """retain_grad follows a tensor to its new history after an in-place change (PyTorch)."""
+    old_fn, old_nr = old_edge
+    hooks = old_fn._retain_grad_hooks if old_fn is not None else None
+    keep = hooks.pop(old_nr, None) if hooks else None
+    if keep is not None:
+        new = t._grad_fn
+        if new._retain_grad_hooks is None:
+            new._retain_grad_hooks = {}
+        new._retain_grad_hooks[t._output_nr] = keep
 
 
 # -- in-place ------------------------------------------------------------------------------
@@ -221,10 +283,14 @@ def apply_inplace(self, compute, others=()):
         out = compute(self)
         _write(self, out)
         return self
-    if self._base is None and self._grad_fn is None and self._rg:
+    base = self._base
+    if base is not None and self._grad_fn is not None:
+        cm = creation_meta(self)
+        if cm is not None:
+            raise _view_error(self, cm, "is being modified inplace")
+    if base is None and self._grad_fn is None and self._rg:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
-    base = self._base
     if base is not None and base._grad_fn is None and base._rg:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
@@ -237,13 +303,42 @@ def apply_inplace(self, compute, others=()):
     fn = out._grad_fn
     if base is None:
         self._grad_fn, self._output_nr, self._rg = fn, out._output_nr, fn is not None
+        if self._retains_grad:
+            _move_retain_grad(self, edge)
         return self
+    rebase_view_history(self, fn)
+    return self
+
+
+def rebase_view_history(view, fn):
+    """After node ``fn`` (whose input 0 is ``view``) changed ``view`` in place, make the
+    base's history a CopySlices over ``fn`` and point the view at it."""
+    base = view._base
     node = record(CopySlices, (base,) + (None,) * (len(fn.next_functions) - 1), (base,))
     node.next_functions = (node.next_functions[0],) + fn.next_functions[1:]
     node._meta = None if fn._meta is None else (node._meta[0],) + fn._meta[1:]
-    node.fn, node.view_fn = fn, self._view_fn
-    regenerate_view_grad_fn(self)
-    return self
+    node.fn, node.view_fn = fn, view._view_fn
+    regenerate_view_grad_fn(view)
+
+
+def _writeable(t):
+    """A writeable alias of ``t``'s memory: NumPy marks every view of an expanded array
+    read-only, but PyTorch writes any of them without internal overlap (a row of an expanded
+    tensor); one with overlap (a stride 0 over more than one element) raises its error."""
+    d = t._data
+    root = t._base._data if t._base is not None else None
+    if root is not None and not any(st == 0 and n > 1 for n, st in zip(d.shape, d.strides)):
+        try:
+            from .._tensor import _address
+            alias = np.ndarray(d.shape, d.dtype, buffer=root,
+                               offset=_address(d) - _address(root), strides=d.strides)
+            if alias.flags.writeable:
+                return alias
+        except (TypeError, ValueError):
+            pass
+    raise RuntimeError(
+        "unsupported operation: more than one element of the written-to tensor refers to a "
+        "single memory location. Please clone() the tensor before performing the operation.")
 
 
 def _write(self, out):
@@ -251,10 +346,7 @@ def _write(self, out):
     d = self._data
     src = out._data
     if src is not d:
-        if not _dtype.can_cast(_dtype.from_np[src.dtype], _dtype.from_np[d.dtype]):
-            raise RuntimeError(f"result type {_dtype.from_np[src.dtype]._legacy} can't be cast "
-                               f"to the desired output type {_dtype.from_np[d.dtype]._legacy}")
-        if src.shape != d.shape:
+        if src.shape != d.shape:  # PyTorch checks the shape before the dtype
             try:
                 shape = np.broadcast_shapes(src.shape, d.shape)
             except ValueError:
@@ -262,11 +354,11 @@ def _write(self, out):
             if shape != d.shape:
                 raise RuntimeError(f"output with shape {list(d.shape)} doesn't match the "
                                    f"broadcast shape {list(shape)}")
+        if not _dtype.can_cast(_dtype.from_np[src.dtype], _dtype.from_np[d.dtype]):
+            raise RuntimeError(f"result type {_dtype.from_np[src.dtype]._legacy} can't be cast "
+                               f"to the desired output type {_dtype.from_np[d.dtype]._legacy}")
         if not d.flags.writeable:
-            raise RuntimeError(
-                "unsupported operation: more than one element of the written-to tensor refers to "
-                "a single memory location. Please clone() the tensor before performing the "
-                "operation.")
+            d = _writeable(self)
         xp = xp_of(self)
         xp.copyto(d, src, casting="unsafe")
     self._vc[0] += 1

@@ -4,13 +4,25 @@ Each op is a forward on arrays next to its backward node written with Tensor ops
 gradients are summed back to each input's shape by the engine, not here.
 """
 
+import builtins
+import math
+
 import numpy as np
 
 from .. import _dtype
+from .._backend import special as _special
 from .._tensor import Tensor
 from ..autograd.graph import record_binary
-from ._core import (Node, apply_inplace, broadcast_error, grad_enabled, operands, record,
-                    requires_grad, wrap)
+from ._core import (
+    Node,
+    apply_inplace,
+    broadcast_error,
+    grad_enabled,
+    operands,
+    record,
+    requires_grad,
+    wrap,
+)
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
            "negative", "pow", "exp", "rsub", "reciprocal", "log", "eq", "ne", "not_equal", "lt", "less", "le",
@@ -122,9 +134,10 @@ def _to_out(result, out, name, inputs):
     return out
 
 
-def unary(fn, node_cls, input, name, out=None, to_float=True):
+def unary(fn, node_cls, input, name, out=None, to_float=True, **node_attrs):
     """Apply array function ``fn`` elementwise; integer inputs become the default float
-    dtype when ``to_float`` (as torch.exp(int_tensor) gives float32)."""
+    dtype when ``to_float`` (as torch.exp(int_tensor) gives float32). ``node_attrs`` are
+    set on the backward node."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
@@ -138,6 +151,8 @@ def unary(fn, node_cls, input, name, out=None, to_float=True):
         node = record(node_cls, (input,), (result,))
         if node_cls.saves:
             save(node, (input, None, result))
+        if node_attrs:
+            node.__dict__.update(node_attrs)
     return result
 
 
@@ -265,11 +280,9 @@ def div(input, other, *, rounding_mode=None, out=None):
         return binary(np.true_divide, DivBackward0, input, other, "div", out,
                       result_np=_true_div_dtype)
     if rounding_mode == "floor":
-        from .pointwise_more import floor_divide
-        return floor_divide(input, other, out=out)
+        return _div_rounding(_floor_div_arrays, input, other, "div_floor_cpu", out)
     if rounding_mode == "trunc":
-        from .pointwise_more import _div_trunc
-        return _div_trunc(input, other, out=out)
+        return _div_rounding(_trunc_div_arrays, input, other, "div_trunc_cpu", out)
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                        f"found '{rounding_mode}'")
 
@@ -419,6 +432,9 @@ def log(input, *, out=None):
 # -- comparisons: bool results, no gradient ---------------------------------------------------
 def _compare(fn, name):
     def op(input, other, *, out=None):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                            f"{type(input).__name__}")
         return binary(fn, None, input, other, name, out, result_np=None)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Elementwise ``{name}`` comparison, giving a bool tensor."
@@ -482,3 +498,1710 @@ logical_xor = _logical(np.logical_xor, "logical_xor")
 
 def logical_not(input, *, out=None):
     return unary(np.logical_not, None, input, "logical_not", out, to_float=False)
+
+
+# =============================================================================================
+# More elementwise math. Each public op: PyTorch's name, signature, dtypes and node names.
+# =============================================================================================
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
+_LOWP = (np.dtype(np.float16), _dtype.bfloat16.np)
+
+# C++ type names, as PyTorch prints a dtype in some checks ("expected dtype float ...").
+_CPP_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char",
+              "int16": "short int", "int32": "int", "int64": "long int", "float16": "c10::Half",
+              "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
+              "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
+
+
+def _legacy(x):
+    """A tensor's dtype as PyTorch's kernel errors name it ('Float', 'Long', 'ComplexFloat')."""
+    return _dtype.from_np[x._data.dtype]._legacy
+
+
+def _not_implemented(kernel, x):
+    """PyTorch's error for a kernel without a loop for tensor (or torcia dtype) ``x``'s dtype."""
+    legacy = x._legacy if isinstance(x, _dtype.dtype) else _legacy(x)
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{legacy}'")
+
+
+def _need_tensor(x, name, pos, arg):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                        f"{type(x).__name__}")
+
+
+def _kind(x):
+    return x._data.dtype.kind if isinstance(x, Tensor) else None
+
+
+def _in_float32(kernel):
+    """``kernel`` computed in float32 for float16/bfloat16 arrays (PyTorch's opmath type)."""
+    def fn(a):
+        if a.dtype in _LOWP:
+            return kernel(a.astype(np.float32)).astype(a.dtype)
+        return kernel(a)
+    return fn
+
+
+def _in_float64(kernel):
+    """A float64 ``kernel`` applied to a real floating array of any width, rounded back."""
+    def fn(a):
+        if a.dtype == np.float64:
+            return kernel(a)
+        return kernel(a.astype(np.float64)).astype(a.dtype)
+    return fn
+
+
+def _where(cond, a, b):
+    from .indexing import where
+    return where(cond, a, b)
+
+
+def _zeros(grad):
+    from .creation import zeros_like
+    return zeros_like(grad)
+
+
+def _finish(result, out, name, inputs, node_cls=None, saved=(), **attrs):
+    """Write ``result`` to ``out``, or record ``node_cls`` over ``inputs`` (tensors or None),
+    saving ``saved`` tensors and setting ``attrs`` on the node."""
+    if out is not None:
+        return _to_out(result, out, name, inputs)
+    if node_cls is not None and requires_grad(*inputs):
+        node = record(node_cls, inputs, (result,))
+        if saved:
+            node.save(*saved)
+        if attrs:
+            node.__dict__.update(attrs)
+    return result
+
+
+def _broadcast_check(*arrays):
+    shapes = [np.shape(a) for a in arrays]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        for i in range(len(arrays)):
+            for j in range(i + 1, len(arrays)):
+                try:
+                    np.broadcast_shapes(shapes[i], shapes[j])
+                except ValueError:
+                    raise broadcast_error(arrays[i], arrays[j]) from None
+        raise broadcast_error(arrays[0], arrays[-1]) from None
+
+
+def _promoted(args, rt=None):
+    """Arrays of ``args`` (tensors, numbers or None) in their result dtype, and that dtype;
+    numbers stay weakly typed scalars, as in ``operands``."""
+    from ._core import _scalar
+    if rt is None:
+        rt = _dtype.result_type(*[a for a in args if a is not None]).np
+    arrays = []
+    for a in args:
+        if isinstance(a, Tensor):
+            d = a._data
+            arrays.append(d if d.dtype == rt else d.astype(rt))
+        else:
+            arrays.append(None if a is None else _scalar(a, rt))
+    return arrays, rt
+
+
+def _device(*args):
+    for a in args:
+        if isinstance(a, Tensor):
+            return a._device
+
+
+class NotImplementedBackward(Node):
+    """An op without a derivative (PyTorch's ``torch::autograd::NotImplemented``)."""
+
+    op = ""
+
+    def name(self):
+        return "torch::autograd::NotImplemented"
+
+    def backward(self, *grads):
+        raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
+
+
+class _ZeroGrad(Node):
+    """Piecewise-constant ops (floor, sign, rounding division): a zero gradient."""
+
+    def backward(self, grad):
+        return _zeros(grad)
+
+
+# -- exponentials and logarithms ----------------------------------------------------------
+class Exp2Backward0(Node):
+    saves = {"result": (0,)}
+
+    def backward(self, grad):
+        (result,) = self.saved_tensors
+        return _mulc(grad, result * _LN2)
+
+
+def exp2(input, *, out=None):
+    """``2 ** input``, elementwise."""
+    return unary(np.exp2, Exp2Backward0, input, "exp2", out)
+
+
+class Expm1Backward0(Node):
+    saves = {"result": (0,)}
+
+    def backward(self, grad):
+        (result,) = self.saved_tensors
+        return _mulc(grad, result + 1)
+
+
+def expm1(input, *, out=None):
+    """``exp(input) - 1``, accurate near 0."""
+    return unary(np.expm1, Expm1Backward0, input, "expm1", out)
+
+
+class Log2Backward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad / (x.conj() * _LN2 if x.is_complex() else x * _LN2)
+
+
+def log2(input, *, out=None):
+    """Base-2 logarithm."""
+    return unary(np.log2, Log2Backward0, input, "log2", out)
+
+
+class Log10Backward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad / (x.conj() * _LN10 if x.is_complex() else x * _LN10)
+
+
+def log10(input, *, out=None):
+    """Base-10 logarithm."""
+    return unary(np.log10, Log10Backward0, input, "log10", out)
+
+
+class Log1PBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad / (x.conj() + 1 if x.is_complex() else x + 1)
+
+
+def log1p(input, *, out=None):
+    """``log(1 + input)``, accurate near 0."""
+    return unary(np.log1p, Log1PBackward0, input, "log1p", out)
+
+
+class SqrtBackward0(Node):
+    saves = {"result": (0,)}
+
+    def backward(self, grad):
+        (result,) = self.saved_tensors
+        return grad / (2 * (result.conj() if result.is_complex() else result))
+
+
+def sqrt(input, *, out=None):
+    """Square root (nan for negative real inputs)."""
+    return unary(np.sqrt, SqrtBackward0, input, "sqrt", out)
+
+
+class RsqrtBackward0(Node):
+    saves = {"result": (0,)}
+
+    def backward(self, grad):
+        (result,) = self.saved_tensors
+        return _mulc(grad, result.pow(3) * -0.5)
+
+
+def _rsqrt(a):
+    return np.reciprocal(np.sqrt(a))
+
+
+def rsqrt(input, *, out=None):
+    """``1 / sqrt(input)``."""
+    return unary(_rsqrt, RsqrtBackward0, input, "rsqrt", out)
+
+
+def square(input, *, out=None):
+    """``input ** 2`` (integers stay integers; a bool tensor gives int64, as in PyTorch)."""
+    return pow(input, 2, out=out)
+
+
+# -- trigonometric and hyperbolic ---------------------------------------------------------
+class SinBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return _mulc(grad, x.cos())
+
+
+def sin(input, *, out=None):
+    return unary(np.sin, SinBackward0, input, "sin", out)
+
+
+class CosBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return _mulc(grad, -x.sin())
+
+
+def cos(input, *, out=None):
+    return unary(np.cos, CosBackward0, input, "cos", out)
+
+
+class TanBackward0(Node):
+    saves = {"result": (0,)}
+
+    def backward(self, grad):
+        (result,) = self.saved_tensors
+        return _mulc(grad, result * result + 1)
+
+
+def tan(input, *, out=None):
+    return unary(np.tan, TanBackward0, input, "tan", out)
+
+
+class AsinBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return _mulc(grad, (1 - x * x).rsqrt())
+
+
+def asin(input, *, out=None):
+    return unary(np.arcsin, AsinBackward0, input, "asin", out)
+
+
+class AcosBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return _mulc(grad, -(1 - x * x).rsqrt())
+
+
+def acos(input, *, out=None):
+    return unary(np.arccos, AcosBackward0, input, "acos", out)
+
+
+class AtanBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad / (x * x + 1).conj() if x.is_complex() else grad / (x * x + 1)
+
+
+def atan(input, *, out=None):
+    return unary(np.arctan, AtanBackward0, input, "atan", out)
+
+
+class SinhBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return _mulc(grad, x.cosh())
+
+
+def sinh(input, *, out=None):
+    return unary(np.sinh, SinhBackward0, input, "sinh", out)
+
+
+class CoshBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return _mulc(grad, x.sinh())
+
+
+def cosh(input, *, out=None):
+    return unary(np.cosh, CoshBackward0, input, "cosh", out)
+
+
+class TanhBackward0(Node):
+    saves = {"result": (0,)}
+
+    def backward(self, grad):
+        (result,) = self.saved_tensors
+        return _mulc(grad, 1 - result * result)
+
+
+def tanh(input, *, out=None):
+    return unary(np.tanh, TanhBackward0, input, "tanh", out)
+
+
+class AsinhBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return _mulc(grad, (x * x + 1).rsqrt())
+
+
+def asinh(input, *, out=None):
+    return unary(np.arcsinh, AsinhBackward0, input, "asinh", out)
+
+
+class AcoshBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return _mulc(grad, (x * x - 1).rsqrt())
+
+
+def acosh(input, *, out=None):
+    return unary(np.arccosh, AcoshBackward0, input, "acosh", out)
+
+
+class AtanhBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        d = 1 - x * x
+        return grad / (d.conj() if d.is_complex() else d)
+
+
+def atanh(input, *, out=None):
+    return unary(np.arctanh, AtanhBackward0, input, "atanh", out)
+
+
+class Atan2Backward0(Node):
+    saves = {"self": (0, 1), "other": (0, 1)}
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        d = x * x + y * y
+        r = _where(d == 0, 0.0, grad / d)  # 0 at the origin, as PyTorch
+        need = self.needs_input_grad
+        return (r * y if need[0] else None), (-r * x if need[1] else None)
+
+
+def atan2(input, other, *, out=None):
+    """The angle of the point (other, input): arctan(input / other) in the right quadrant."""
+    _need_tensor(input, "atan2", 1, "input")
+    _need_tensor(other, "atan2", 2, "other")
+    for t in (input, other):
+        if t.is_complex():
+            raise _not_implemented("atan2_cpu", t)
+    return binary(np.arctan2, Atan2Backward0, input, other, "atan2", out,
+                  result_np=_true_div_dtype)
+
+
+class _InplaceNotDifferentiable(Node):
+    """In-place asinh_/acosh_/atanh_: PyTorch records a node whose backward raises."""
+
+    def backward(self, grad):
+        raise NotImplementedError(f"the derivative for 'inplace version of {self.op}' is not "
+                                  "implemented.")
+
+
+class AsinhBackward1(_InplaceNotDifferentiable):
+    op = "asinh"
+
+
+class AcoshBackward1(_InplaceNotDifferentiable):
+    op = "acosh"
+
+
+class AtanhBackward1(_InplaceNotDifferentiable):
+    op = "atanh"
+
+
+def _inplace_no_grad(fn, node_cls):
+    def method(self):
+        return apply_inplace(self, lambda src: unary(fn, node_cls, src, node_cls.op))
+    method.__name__ = method.__qualname__ = node_cls.op + "_"
+    method.__doc__ = f"In-place ``{node_cls.op}`` (PyTorch gives it no derivative)."
+    return method
+
+
+asinh_ = arcsinh_ = _inplace_no_grad(np.arcsinh, AsinhBackward1)
+acosh_ = arccosh_ = _inplace_no_grad(np.arccosh, AcoshBackward1)
+atanh_ = arctanh_ = _inplace_no_grad(np.arctanh, AtanhBackward1)
+arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
+# -- activations ----------------------------------------------------------------------------
+class SigmoidBackward0(Node):
+    saves = {"result": (0,)}
+
+    def backward(self, grad):
+        (result,) = self.saved_tensors
+        return _mulc(grad, result * (1 - result))
+
+
+def _sigmoid(a):
+    """1 / (1 + exp(-a)), without overflow for large negative a."""
+    if a.dtype.kind == "c":
+        return 1 / (1 + np.exp(-a))
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+
+def sigmoid(input, *, out=None):
+    """The logistic function ``1 / (1 + exp(-input))``, computed stably."""
+    return unary(_in_float32(_sigmoid), SigmoidBackward0, input, "sigmoid", out)
+
+
+class LogitBackward0(Node):
+    saves = {"self": (0,)}
+    eps = None
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        g = grad / (x * (1 - x))
+        if self.eps is None:
+            return _where((x < 0) | (x > 1), math.nan, g)
+        return _where((x < self.eps) | (x > 1 - self.eps), 0.0, g)
+
+
+def logit(input, eps=None, *, out=None):
+    """``log(p / (1 - p))``; with ``eps``, p is first clamped to [eps, 1 - eps]."""
+    _need_tensor(input, "logit", 1, "input")
+    if input.is_complex():
+        raise _not_implemented("logit_cpu", input)
+
+    def fn(a):
+        if eps is not None:
+            a = np.clip(a, eps, 1 - eps)
+        return np.log(a / (1 - a))
+    return unary(_in_float32(fn), LogitBackward0, input, "logit", out,
+                 **({} if eps is None else {"eps": eps}))
+
+
+class ReluBackward0(Node):
+    saves = {"result": (0,)}
+
+    def backward(self, grad):
+        (result,) = self.saved_tensors
+        return _where(result <= 0, 0.0, grad)  # 0 at the kink, as PyTorch's threshold_backward
+
+
+def relu(input):
+    """``max(input, 0)``; its gradient at 0 is 0."""
+    _need_tensor(input, "relu", 1, "input")
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    if input.is_complex():
+        raise NotImplementedError("clamp is not supported for complex types")
+    return unary(lambda a: np.maximum(a, 0).astype(a.dtype, copy=False), ReluBackward0, input,
+                 "relu", to_float=False)
+
+
+# -- error function -------------------------------------------------------------------------
+class ErfBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * (-x * x).exp() * _TWO_OVER_SQRT_PI
+
+
+class ErfcBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * (-x * x).exp() * -_TWO_OVER_SQRT_PI
+
+
+class ErfinvBackward0(Node):
+    saves = {"result": (0,)}
+
+    def backward(self, grad):
+        (result,) = self.saved_tensors
+        return grad * (result * result).exp() * _SQRT_PI_OVER_2
+
+
+def _real_only(input, kernel):
+    _need_tensor(input, kernel.split("_")[0], 1, "input")
+    if input.is_complex():
+        raise _not_implemented(kernel, input)
+
+
+def erf(input, *, out=None):
+    """The error function ``2/sqrt(pi) * integral_0^x exp(-t^2) dt``."""
+    _real_only(input, "erf_vml_cpu")
+    return unary(_in_float64(_special.erf), ErfBackward0, input, "erf", out)
+
+
+def erfc(input, *, out=None):
+    """``1 - erf(input)``, accurate where erf is close to 1."""
+    _real_only(input, "erfc_vml_cpu")
+    return unary(_in_float64(_special.erfc), ErfcBackward0, input, "erfc", out)
+
+
+def erfinv(input, *, out=None):
+    """The inverse of erf on [-1, 1] (+-inf at +-1, nan outside)."""
+    _real_only(input, "erfinv_vml_cpu")
+    return unary(_in_float64(_special.erfinv), ErfinvBackward0, input, "erfinv", out)
+
+
+# -- sign, rounding and magnitude -----------------------------------------------------------
+class SignBackward0(_ZeroGrad):
+    pass
+
+
+def _sign(a):
+    if a.dtype == np.bool_:
+        return a.copy()
+    return ((a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)).astype(a.dtype, copy=False)
+
+
+def sign(input, *, out=None):
+    """-1, 0 or 1 by the sign of each element (0 for nan, as PyTorch)."""
+    _need_tensor(input, "sign", 1, "input")
+    if input.is_complex():
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
+                                  "numbers. Please use torch.sgn instead.")
+    return unary(_sign, SignBackward0, input, "sign", out, to_float=False)
+
+
+class SgnBackward0(Node):
+    saves = {"self": (0,), "result": (0,)}
+
+    def backward(self, grad):
+        x, s = self.saved_tensors
+        if not x.is_complex():
+            return _zeros(grad)
+        a = x.abs()
+        g = (grad - s * (grad * s.conj()).real) / a
+        return _where(a == 0, 0.0, g)
+
+
+def _sgn(a):
+    if a.dtype.kind != "c":
+        return _sign(a)
+    m = np.abs(a)
+    return np.where(m == 0, 0, a / np.where(m == 0, 1, m)).astype(a.dtype, copy=False)
+
+
+def sgn(input, *, out=None):
+    """``input / abs(input)`` for complex tensors (0 at 0); ``sign`` for real ones."""
+    return unary(_sgn, SgnBackward0, input, "sgn", out, to_float=False)
+
+
+def signbit(input, *, out=None):
+    """Whether each element's sign bit is set (True for -0.0)."""
+    _need_tensor(input, "signbit", 1, "input")
+    if input.is_complex():
+        raise NotImplementedError("signbit is not implemented for complex tensors.")
+    a = input._data
+    fn = np.signbit if a.dtype.kind == "f" or a.dtype in _LOWP else (lambda v: v < 0)
+    return unary(fn, None, input, "signbit", out, to_float=False)
+
+
+def _rounding(name, fn, node_cls, input, out):
+    _need_tensor(input, name, 1, "input")
+    a = input._data
+    if a.dtype == np.bool_:
+        raise _not_implemented(f"{name}_vml_cpu", input)
+    if input.is_complex():
+        raise NotImplementedError(f"{name} is not supported for complex inputs")
+    if a.dtype.kind in "iu":
+        return unary(np.copy, node_cls, input, name, out, to_float=False)
+    return unary(fn, node_cls, input, name, out, to_float=False)
+
+
+class FloorBackward0(_ZeroGrad):
+    pass
+
+
+class CeilBackward0(_ZeroGrad):
+    pass
+
+
+class TruncBackward0(_ZeroGrad):
+    pass
+
+
+class RoundBackward0(_ZeroGrad):
+    pass
+
+
+class RoundBackward1(_ZeroGrad):
+    pass
+
+
+def floor(input, *, out=None):
+    return _rounding("floor", np.floor, FloorBackward0, input, out)
+
+
+def ceil(input, *, out=None):
+    return _rounding("ceil", np.ceil, CeilBackward0, input, out)
+
+
+def trunc(input, *, out=None):
+    """Rounds toward zero."""
+    return _rounding("trunc", np.trunc, TruncBackward0, input, out)
+
+
+fix = trunc
+
+
+def round(input, *, decimals=0, out=None):
+    """Rounds half to even, to ``decimals`` decimal places (negative: to tens, hundreds...)."""
+    _need_tensor(input, "round", 1, "input")
+    if decimals == 0:
+        if input._data.dtype == np.bool_ or input.is_complex():
+            raise _not_implemented("round_vml_cpu", input)
+        return _rounding("round", np.rint, RoundBackward0, input, out)
+    if input._data.dtype.kind in "biuc":
+        raise _not_implemented("round_cpu", input)
+    if decimals > 0:
+        def fn(a):
+            p = a.dtype.type(10.0 ** decimals)
+            return np.rint(a * p) / p
+    else:
+        def fn(a):
+            p = a.dtype.type(10.0 ** -decimals)
+            return np.rint(a / p) * p
+    return unary(fn, RoundBackward1, input, "round", out, to_float=False)
+
+
+class FracBackward0(Node):
+    def backward(self, grad):
+        return grad
+
+
+def frac(input, *, out=None):
+    """``input - trunc(input)``: the fractional part, with the input's sign."""
+    _need_tensor(input, "frac", 1, "input")
+    if input._data.dtype.kind not in "f" and input._data.dtype not in _LOWP:
+        raise _not_implemented("frac_cpu", input)
+    return unary(lambda a: a - np.trunc(a), FracBackward0, input, "frac", out)
+
+
+class AbsBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * x.sgn()
+
+
+def abs(input, *, out=None):
+    """Absolute value; complex tensors give their (real) modulus."""
+    _need_tensor(input, "abs", 1, "input")
+    if input._data.dtype == np.bool_:
+        raise _not_implemented("abs_cpu", input)
+    return unary(np.abs, AbsBackward0, input, "abs", out, to_float=False)
+
+
+absolute = abs
+
+
+# -- classification -------------------------------------------------------------------------
+def _test(fn, name, complex_error=None):
+    def op(input):
+        _need_tensor(input, name, 1, "input")
+        if complex_error and input.is_complex():
+            raise RuntimeError(complex_error)
+        a = input._data
+        if a.dtype.kind in "biu":  # integers are finite numbers
+            return wrap(np.full(a.shape, name == "isfinite"), input._device)
+        return wrap(fn(a), input._device)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise ``{name}``, giving a bool tensor."
+    return op
+
+
+def _isfinite(a):
+    if a.dtype.kind == "c":
+        return np.isfinite(a.real) & np.isfinite(a.imag)
+    return np.isfinite(a)
+
+
+isnan = _test(np.isnan, "isnan")
+isinf = _test(np.isinf, "isinf")
+isfinite = _test(_isfinite, "isfinite")
+isposinf = _test(np.isposinf, "isposinf", "isposinf does not support complex inputs.")
+isneginf = _test(np.isneginf, "isneginf", "isneginf does not support complex inputs.")
+
+
+def isreal(input):
+    """True where the element has no imaginary part (everywhere for real dtypes)."""
+    _need_tensor(input, "isreal", 1, "input")
+    a = input._data
+    if a.dtype.kind == "c":
+        return wrap(a.imag == 0, input._device)
+    return wrap(np.ones(a.shape, np.bool_), input._device)
+
+
+class NanToNumBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return _where(x.isfinite(), grad, 0.0)
+
+
+def _nan_to_num_real(a, nan, posinf, neginf):
+    info = _dtype.finfo(_dtype.from_np[a.dtype])
+    hi = info.max if posinf is None else posinf
+    lo = info.min if neginf is None else neginf
+    t = a.dtype.type
+    r = np.where(np.isnan(a), t(nan), a)
+    r = np.where(r == np.inf, t(hi), r)
+    return np.where(r == -np.inf, t(lo), r).astype(a.dtype, copy=False)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """Replace nan by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (the dtype's
+    largest/smallest finite values by default)."""
+    _need_tensor(input, "nan_to_num", 1, "input")
+    if input.is_complex() and requires_grad(input):
+        raise RuntimeError("nan_to_num does not support automatic differentiation for outputs "
+                           "with complex dtype.")
+
+    def fn(a):
+        if a.dtype.kind in "biu":
+            return a.copy()
+        if a.dtype.kind == "c":
+            r = np.empty_like(a)
+            r.real = _nan_to_num_real(a.real, nan, posinf, neginf)
+            r.imag = _nan_to_num_real(a.imag, nan, posinf, neginf)
+            return r
+        return _nan_to_num_real(a, nan, posinf, neginf)
+    return unary(fn, NanToNumBackward0, input, "nan_to_num", out, to_float=False)
+
+
+# -- clamping ----------------------------------------------------------------------------------
+class ClampBackward1(Node):
+    """Number bounds: the gradient passes where min <= x <= max (bounds included)."""
+
+    saves = {"self": (0,)}
+    min = max = None
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        if self.min is not None and self.max is not None:
+            mask = (x >= self.min) & (x <= self.max)
+        elif self.min is not None:
+            mask = x >= self.min
+        else:
+            mask = x <= self.max
+        return _where(mask, grad, 0.0)
+
+
+class ClampBackward0(Node):
+    """Tensor bounds: to x where min <= x <= max, else to the bound that was taken."""
+
+    def backward(self, grad):
+        x, lo, hi = self.saved_tensors
+        need = self.needs_input_grad
+        gx = glo = ghi = None
+        if lo is not None and hi is not None:
+            if need[0]:
+                gx = _where((x >= lo) & (x <= hi), grad, 0.0)
+            if need[1]:
+                glo = _where((x < lo) & (lo < hi), grad, 0.0)
+            if need[2]:
+                ghi = _where((x > hi) | (hi < lo), grad, 0.0)
+        elif lo is not None:
+            gx = _where(x >= lo, grad, 0.0) if need[0] else None
+            glo = _where(x < lo, grad, 0.0) if need[1] else None
+        else:
+            gx = _where(x <= hi, grad, 0.0) if need[0] else None
+            ghi = _where(x > hi, grad, 0.0) if need[2] else None
+        return gx, glo, ghi
+
+
+_BOUND_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+                "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+                "float32": "float", "float64": "double"}
+
+
+def _check_bound(v, rt):
+    """PyTorch's overflow check of a number bound cast to the result dtype (an unsigned type
+    takes negative values down to -max, which wrap around)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or rt.kind in "bc":
+        return
+    if rt.kind in "iu":
+        info = np.iinfo(rt)
+        lo = -int(info.max) if rt.kind == "u" else int(info.min)
+        bad = not lo <= v <= int(info.max)
+    else:
+        big = _dtype.finfo(_dtype.from_np[rt]).max
+        bad = math.isfinite(v) and builtins.abs(v) > big
+    if bad:
+        raise RuntimeError(f"value cannot be converted to type "
+                           f"{_BOUND_NAMES[_dtype.from_np[rt].name]} without overflow")
+
+
+def _clamp_dtype_check(input, lo, hi, tensor_bounds, name="clamp"):
+    """PyTorch's errors for complex and bool clamping."""
+    rt = _dtype.result_type(*[v for v in (input, lo, hi) if v is not None])
+    if tensor_bounds:
+        if name == "clamp" and input.is_complex():
+            raise NotImplementedError("clamp is not supported for complex types")
+        if rt.is_complex:
+            kernel = "maximum_cpu" if lo is not None else "minimum_cpu"
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{rt._legacy}'")
+        return
+    if rt.is_complex:
+        raise NotImplementedError("clamp is not supported for complex types")
+    if rt is _dtype.bool:
+        kernel = ("clamp_scalar_cpu" if lo is not None and hi is not None else
+                  "clamp_min_scalar_cpu" if lo is not None else "clamp_max_scalar_cpu")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
+def _clamp_arrays(a, lo, hi):
+    r = a
+    if lo is not None:
+        r = np.maximum(r, lo)
+    if hi is not None:
+        r = np.minimum(r, hi)
+    return r
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    """Limit each element to [min, max]; bounds are numbers or tensors, either may be None."""
+    _need_tensor(input, "clamp", 1, "input")
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    bounds = [b for b in (min, max) if b is not None]
+    tensors = [isinstance(b, Tensor) for b in bounds]
+    if any(tensors) and not all(tensors):
+        raise TypeError("clamp() received an invalid combination of arguments - got (Tensor, "
+                        f"min={type(min).__name__}, max={type(max).__name__})")
+    _clamp_dtype_check(input, min, max, any(tensors))
+    (a, lo, hi), rt = _promoted((input, min, max))
+    if not any(tensors):
+        for b in bounds:
+            _check_bound(b, rt)
+    if any(tensors):
+        _broadcast_check(*[v for v in (a, lo, hi) if v is not None])
+    r = _clamp_arrays(a, lo, hi).astype(rt, copy=False)
+    result = wrap(r, input._device)
+    if any(tensors):
+        return _finish(result, out, "clamp", (input, min, max), ClampBackward0,
+                       (input, min, max))
+    return _finish(result, out, "clamp", (input,), ClampBackward1, (input,), min=min, max=max)
+
+
+clip = clamp
+
+
+class ClampMinBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return _where(x >= self.min, grad, 0.0)
+
+
+class ClampMinBackward1(Node):
+    saves = {"self": (0, 1), "other": (0, 1)}
+
+    def backward(self, grad):
+        x, lo = self.saved_tensors
+        need = self.needs_input_grad
+        return (_where(x >= lo, grad, 0.0) if need[0] else None,
+                _where(x < lo, grad, 0.0) if need[1] else None)
+
+
+class ClampMaxBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return _where(x <= self.max, grad, 0.0)
+
+
+class ClampMaxBackward1(Node):
+    saves = {"self": (0, 1), "other": (0, 1)}
+
+    def backward(self, grad):
+        x, hi = self.saved_tensors
+        need = self.needs_input_grad
+        return (_where(x <= hi, grad, 0.0) if need[0] else None,
+                _where(x > hi, grad, 0.0) if need[1] else None)
+
+
+def _clamp_one(fn, node0, node1, input, bound, name, out):
+    _need_tensor(input, name, 1, "input")
+    if name == "clamp_min":
+        _clamp_dtype_check(input, bound, None, isinstance(bound, Tensor), name)
+    else:
+        _clamp_dtype_check(input, None, bound, isinstance(bound, Tensor), name)
+    if isinstance(bound, Tensor):
+        return binary(fn, node1, input, bound, name, out)
+    (a, b), rt = _promoted((input, bound))
+    _check_bound(bound, rt)
+    result = wrap(fn(a, b).astype(rt, copy=False), input._device)
+    key = "min" if name == "clamp_min" else "max"
+    return _finish(result, out, name, (input,), node0, (input,), **{key: bound})
+
+
+def clamp_min(input, min, *, out=None):
+    """``max(input, min)`` with clamp's gradient (passes where input >= min)."""
+    return _clamp_one(np.maximum, ClampMinBackward0, ClampMinBackward1, input, min,
+                      "clamp_min", out)
+
+
+def clamp_max(input, max, *, out=None):
+    """``min(input, max)`` with clamp's gradient (passes where input <= max)."""
+    return _clamp_one(np.minimum, ClampMaxBackward0, ClampMaxBackward1, input, max,
+                      "clamp_max", out)
+
+
+# -- maximum and minimum ------------------------------------------------------------------------
+class MaximumBackward0(Node):
+    """Ties split the gradient half/half, as PyTorch does."""
+
+    saves = {"self": (0, 1), "other": (0, 1)}
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        g = _where(x == y, grad / 2, grad)
+        need = self.needs_input_grad
+        return (_where(x < y, 0.0, g) if need[0] else None,
+                _where(x > y, 0.0, g) if need[1] else None)
+
+
+class MinimumBackward0(Node):
+    saves = {"self": (0, 1), "other": (0, 1)}
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        g = _where(x == y, grad / 2, grad)
+        need = self.needs_input_grad
+        return (_where(x > y, 0.0, g) if need[0] else None,
+                _where(x < y, 0.0, g) if need[1] else None)
+
+
+class FmaxBackward0(Node):
+    """Ties and nan in ``other`` send the gradient to ``self``."""
+
+    saves = {"self": (0, 1), "other": (0, 1)}
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        to_self = (x >= y) | y.isnan()
+        need = self.needs_input_grad
+        return (_where(to_self, grad, 0.0) if need[0] else None,
+                _where(to_self, 0.0, grad) if need[1] else None)
+
+
+class FminBackward0(Node):
+    saves = {"self": (0, 1), "other": (0, 1)}
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        to_self = (x <= y) | y.isnan()
+        need = self.needs_input_grad
+        return (_where(to_self, grad, 0.0) if need[0] else None,
+                _where(to_self, 0.0, grad) if need[1] else None)
+
+
+def _extremum(fn, node_cls, input, other, name, out):
+    _need_tensor(input, name, 1, "input")
+    _need_tensor(other, name, 2, "other")
+    if input.is_complex() or other.is_complex():
+        raise RuntimeError(f"{name} not implemented for complex tensors.")
+    return binary(fn, node_cls, input, other, name, out)
+
+
+def maximum(input, other, *, out=None):
+    """Elementwise maximum (nan wins); the gradient splits evenly at ties."""
+    return _extremum(np.maximum, MaximumBackward0, input, other, "maximum", out)
+
+
+def minimum(input, other, *, out=None):
+    """Elementwise minimum (nan wins); the gradient splits evenly at ties."""
+    return _extremum(np.minimum, MinimumBackward0, input, other, "minimum", out)
+
+
+def fmax(input, other, *, out=None):
+    """Elementwise maximum ignoring nan (nan only where both are nan)."""
+    return _extremum(np.fmax, FmaxBackward0, input, other, "fmax", out)
+
+
+def fmin(input, other, *, out=None):
+    """Elementwise minimum ignoring nan (nan only where both are nan)."""
+    return _extremum(np.fmin, FminBackward0, input, other, "fmin", out)
+
+
+# -- interpolation and fused multiply-add ------------------------------------------------------
+class LerpBackward0(Node):
+    """Number weight."""
+
+    def backward(self, grad):
+        w = self.weight
+        need = self.needs_input_grad
+        wc = w.conjugate() if isinstance(w, complex) else w
+        return (grad * (1 - wc) if need[0] else None), (grad * wc if need[1] else None)
+
+
+class LerpBackward1(Node):
+    """Tensor weight."""
+
+    def backward(self, grad):
+        x, end, w = self.saved_tensors
+        need = self.needs_input_grad
+        return (_mulc(grad, 1 - w) if need[0] else None,
+                _mulc(grad, w) if need[1] else None,
+                _mulc(grad, end - x) if need[2] else None)
+
+
+def _lerp_arrays(s, e, w):
+    d = e - s
+    small = np.abs(w) < 0.5
+    return np.where(small, s + w * d, e - d * (1 - w))
+
+
+def lerp(input, end, weight, *, out=None):
+    """``input + weight * (end - input)``, computed from the nearer end as PyTorch does."""
+    _need_tensor(input, "lerp", 1, "input")
+    _need_tensor(end, "lerp", 2, "end")
+    if end._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected dtype {_CPP_NAMES[input.dtype.name]} for `end` but got "
+                           f"dtype {_CPP_NAMES[end.dtype.name]}")
+    wt = isinstance(weight, Tensor)
+    if wt and weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected dtype {_CPP_NAMES[input.dtype.name]} for `weight` but "
+                           f"got dtype {_CPP_NAMES[weight.dtype.name]}")
+    if input._data.dtype.kind in "biu":
+        raise _not_implemented("lerp_kernel_tensor" if wt else "lerp_kernel_scalar", input)
+    if isinstance(weight, complex) and not input.is_complex():
+        raise RuntimeError(f"value cannot be converted to type {_CPP_NAMES[input.dtype.name]} "
+                           "without overflow")
+    s, e = input._data, end._data
+    w = weight._data if wt else weight
+    _broadcast_check(s, e, *((w,) if wt else ()))
+    r = _lerp_arrays(s, e, w).astype(s.dtype, copy=False)
+    result = wrap(r, input._device)
+    if wt:
+        return _finish(result, out, "lerp", (input, end, weight), LerpBackward1,
+                       (input, end, weight))
+    return _finish(result, out, "lerp", (input, end), LerpBackward0, weight=weight)
+
+
+class AddcmulBackward0(Node):
+    def backward(self, grad):
+        t1, t2 = self.saved_tensors
+        v = self.value
+        need = self.needs_input_grad
+        return (grad if need[0] else None,
+                _mulc(grad, t2 * v) if need[1] else None,
+                _mulc(grad, t1 * v) if need[2] else None)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    """``input + value * tensor1 * tensor2``."""
+    _need_tensor(input, "addcmul", 1, "input")
+    (a, b, c), rt = _promoted((input, tensor1, tensor2))
+    _broadcast_check(a, b, c)
+    v = value
+    if rt.kind in "iub" and isinstance(v, float):
+        v = int(v)
+    r = (a + (v * b) * c if v != 1 else a + b * c).astype(rt, copy=False)
+    result = wrap(r, input._device)
+    return _finish(result, out, "addcmul", (input, tensor1, tensor2), AddcmulBackward0,
+                   (tensor1, tensor2), value=value)
+
+
+class AddcdivBackward0(Node):
+    def backward(self, grad):
+        t1, t2 = self.saved_tensors
+        v = self.value
+        need = self.needs_input_grad
+        return (grad if need[0] else None,
+                _mulc(grad, v / t2) if need[1] else None,
+                _mulc(-grad, t1 * v / (t2 * t2)) if need[2] else None)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    """``input + value * tensor1 / tensor2``."""
+    _need_tensor(input, "addcdiv", 1, "input")
+    if tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release "
+            "addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv "
+            "behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2))"
+            ".to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for "
+            "float inputs. The future addcdiv behavior is just the latter implementation: "
+            "(input + value * tensor1 / tensor2), for all dtypes.")
+    (a, b, c), rt = _promoted((input, tensor1, tensor2))
+    _broadcast_check(a, b, c)
+    r = (a + (value * b) / c if value != 1 else a + b / c).astype(rt, copy=False)
+    result = wrap(r, input._device)
+    return _finish(result, out, "addcdiv", (input, tensor1, tensor2), AddcdivBackward0,
+                   (tensor1, tensor2), value=value)
+
+
+# -- rounding division, remainders --------------------------------------------------------------
+def _int_zero_check(b):
+    """PyTorch raises for integer division by zero (floor_divide, remainder, fmod, div)."""
+    if np.ndim(b) == 0 and not hasattr(b, "dtype"):
+        if b == 0:
+            raise RuntimeError("ZeroDivisionError")
+    elif not b.all():
+        raise RuntimeError("ZeroDivisionError")
+
+
+def _floor_div_arrays(a, b):
+    return np.floor_divide(a, b)
+
+
+def _trunc_div_arrays(a, b):
+    rt = a.dtype if hasattr(a, "dtype") else b.dtype
+    if rt.kind in "iu":
+        q = np.floor_divide(a, b)
+        fix = (q * b != a) & ((np.asarray(a) < 0) != (np.asarray(b) < 0))
+        return (q + fix).astype(rt, copy=False)
+    return np.trunc(np.true_divide(a, b))
+
+
+def _integer_op(input, other, name, kernel, fn, node_cls, out, **attrs):
+    """A division-like op: no bool or complex, integer division by zero raises."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(other).__name__})")
+    _, b, rt = operands(input, other, name)
+    if rt.kind in "bc":
+        raise _not_implemented(kernel, _dtype.from_np[rt])
+    if rt.kind in "iu":
+        _int_zero_check(b)
+
+    def compute(x, y):
+        return np.asarray(fn(x, y)).astype(rt, copy=False)
+    if node_cls is NotImplementedBackward and not (isinstance(input, Tensor) and
+                                                   isinstance(other, Tensor)):
+        # PyTorch's NotImplemented node has edges to the tensor operands only
+        t = input if isinstance(input, Tensor) else other
+        result = binary(compute, None, input, other, name, out)
+        return _finish(result, out, name, (t,), node_cls, **attrs)
+    return binary(compute, node_cls, input, other, name, out, **attrs)
+
+
+def _div_rounding(fn, input, other, kernel, out):
+    return _integer_op(input, other, "div", kernel, fn, DivBackward2, out)
+
+
+class DivBackward2(_ZeroGrad):
+    """div with a rounding_mode: piecewise constant, zero gradients."""
+
+    def backward(self, grad):
+        z = _zeros(grad)
+        need = self.needs_input_grad
+        return (z if need[0] else None), (z if need[1] else None)
+
+
+def floor_divide(input, other, *, out=None):
+    """Division rounded down (``//``); integer division by zero raises."""
+    return _integer_op(input, other, "floor_divide", "div_floor_cpu", _floor_div_arrays,
+                       NotImplementedBackward, out, op="floor_divide")
+
+
+def _remainder_arrays(a, b):
+    rt = a.dtype if hasattr(a, "dtype") else b.dtype
+    if rt.kind in "iu":
+        return np.remainder(a, b)
+    m = np.fmod(a, b)
+    fix = (m != 0) & ((np.asarray(b) < 0) != (m < 0))
+    return np.where(fix, m + b, m).astype(rt, copy=False)
+
+
+class RemainderBackward0(Node):
+    def backward(self, grad):
+        return grad
+
+
+class RemainderBackward1(Node):
+    saves = {"self": (1,), "other": (1,)}
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        need = self.needs_input_grad
+        return (grad if need[0] else None,
+                -grad * div(x, y, rounding_mode="floor") if need[1] else None)
+
+
+def remainder(input, other, *, out=None):
+    """Python's ``%``: the result has the sign of ``other``."""
+    if isinstance(input, Tensor) and not isinstance(other, Tensor):
+        result = _integer_op(input, other, "remainder", "remainder_cpu", _remainder_arrays,
+                             None, out)
+        return _finish(result, None, "remainder", (input,), RemainderBackward0)
+    if not isinstance(input, Tensor):
+        return _integer_op(input, other, "remainder", "remainder_cpu", _remainder_arrays,
+                           NotImplementedBackward, out, op="remainder")
+    return _integer_op(input, other, "remainder", "remainder_cpu", _remainder_arrays,
+                       RemainderBackward1, out)
+
+
+class FmodBackward0(Node):
+    def backward(self, grad):
+        return grad
+
+
+class FmodBackward1(Node):
+    saves = {"self": (1,), "other": (1,)}
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        need = self.needs_input_grad
+        return (grad if need[0] else None,
+                -grad * div(x, y, rounding_mode="trunc") if need[1] else None)
+
+
+def fmod(input, other, *, out=None):
+    """C's ``fmod``: the remainder has the sign of ``input``."""
+    if not isinstance(input, Tensor):
+        raise TypeError("fmod() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(other).__name__})")
+    if not isinstance(other, Tensor):
+        result = _integer_op(input, other, "fmod", "fmod_cpu", np.fmod, None, out)
+        return _finish(result, None, "fmod", (input,), FmodBackward0)
+    return _integer_op(input, other, "fmod", "fmod_cpu", np.fmod, FmodBackward1, out)
+
+
+# -- powers, hypot, log-sum-exp, x*log(y), copysign -----------------------------------------------
+def float_power(input, exponent, *, out=None):
+    """``input ** exponent`` computed in float64 (complex128 if either is complex)."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(exponent).__name__})")
+    cplx = any(isinstance(v, complex) or isinstance(v, Tensor) and v.is_complex()
+               for v in (input, exponent))
+    dt = _dtype.complex128 if cplx else _dtype.float64
+    b = input.to(dt) if isinstance(input, Tensor) else input
+    e = exponent.to(dt) if isinstance(exponent, Tensor) else exponent
+    return pow(b, e, out=out)
+
+
+def float_power_(self, exponent):
+    """In-place ``float_power``: ``self`` must already be float64 (complex128)."""
+    cplx = self.is_complex() or isinstance(exponent, complex) or (
+        isinstance(exponent, Tensor) and exponent.is_complex())
+    want = _dtype.complex128 if cplx else _dtype.float64
+    if self.dtype is not want:
+        raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype._legacy} but "
+                           f"the operation's result requires dtype {want._legacy}")
+    others = [exponent] if isinstance(exponent, Tensor) else []
+    return apply_inplace(self, lambda src: float_power(src, exponent), others)
+
+
+class HypotBackward0(Node):
+    saves = {"self": (0,), "other": (1,), "result": (0, 1)}
+
+    def backward(self, grad):
+        x, y, result = self.saved_tensors
+        need = self.needs_input_grad
+        return (grad * x / result if need[0] else None,
+                grad * y / result if need[1] else None)
+
+
+def _float_binary(name, input, other, allow_complex=False):
+    _need_tensor(input, name, 1, "input")
+    _need_tensor(other, name, 2, "other")
+    rt = _dtype.result_type(input, other)
+    if not (rt.is_floating_point or allow_complex and rt.is_complex):
+        raise _not_implemented(f"{name}_cpu", rt)
+
+
+def hypot(input, other, *, out=None):
+    """``sqrt(input**2 + other**2)`` without overflow."""
+    _float_binary("hypot", input, other)
+    return binary(np.hypot, HypotBackward0, input, other, "hypot", out)
+
+
+class LogaddexpBackward0(Node):
+    saves = {"self": (0, 1), "other": (0, 1)}
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        need = self.needs_input_grad
+        gx = gy = None
+        if need[0]:
+            d = (y - x).exp() + 1
+            gx = grad / (d.conj() if d.is_complex() else d)
+        if need[1]:
+            d = (x - y).exp() + 1
+            gy = grad / (d.conj() if d.is_complex() else d)
+        return gx, gy
+
+
+def _logaddexp(a, b):
+    if a.dtype.kind != "c":
+        return np.logaddexp(a, b)
+    hi = np.where(a.real >= b.real, a, b)
+    lo = np.where(a.real >= b.real, b, a)
+    return hi + np.log1p(np.exp(lo - hi))
+
+
+def logaddexp(input, other, *, out=None):
+    """``log(exp(input) + exp(other))``, computed without overflow."""
+    _float_binary("logaddexp", input, other, allow_complex=True)
+    return binary(_logaddexp, LogaddexpBackward0, input, other, "logaddexp", out)
+
+
+class Logaddexp2Backward0(Node):
+    saves = {"self": (0, 1), "other": (0, 1)}
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        need = self.needs_input_grad
+        return (grad / ((y - x).exp2() + 1) if need[0] else None,
+                grad / ((x - y).exp2() + 1) if need[1] else None)
+
+
+def logaddexp2(input, other, *, out=None):
+    """``log2(2**input + 2**other)``, computed without overflow."""
+    _float_binary("logaddexp2", input, other)
+    return binary(np.logaddexp2, Logaddexp2Backward0, input, other, "logaddexp2", out)
+
+
+def _xlogy_arrays(x, y):
+    with np.errstate(all="ignore"):
+        r = np.where(x == 0, 0, x * np.log(y))
+    return np.where(np.isnan(y), np.nan, r)
+
+
+class XlogyBackward0(Node):
+    saves = {"self": (0, 1), "other": (0, 1)}
+
+    def backward(self, grad):
+        x, y = self.saved_tensors
+        need = self.needs_input_grad
+        return (grad * xlogy((x != 0).to(grad.dtype), y) if need[0] else None,
+                grad * x / y if need[1] else None)
+
+
+class XlogyBackward1(Node):
+    """Number ``self``."""
+
+    saves = {"other": (0,)}
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad * self.self_scalar / y
+
+
+class XlogyBackward2(Node):
+    """Number ``other``."""
+
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * xlogy((x != 0).to(grad.dtype), self.other_scalar)
+
+
+def xlogy(input, other, *, out=None):
+    """``input * log(other)``, 0 where input is 0 (unless other is nan)."""
+    x_t, y_t = isinstance(input, Tensor), isinstance(other, Tensor)
+    if not (x_t or y_t):
+        raise TypeError("xlogy() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(other).__name__})")
+    rt = _dtype.result_type(input, other)
+    for t in (input, other):
+        if isinstance(t, Tensor) and t.is_complex() or rt.is_complex:
+            raise _not_implemented("xlogy_cpu", t if isinstance(t, Tensor) else
+                                   (input if x_t else other))
+    (a, b), npd = _promoted((input, other), _true_div_dtype(rt.np))
+    if x_t and y_t:
+        _broadcast_check(a, b)
+    result = wrap(np.asarray(_xlogy_arrays(a, b)).astype(npd, copy=False), _device(input, other))
+    if x_t and y_t:
+        return _finish(result, out, "xlogy", (input, other), XlogyBackward0, (input, other))
+    if y_t:
+        return _finish(result, out, "xlogy", (other,), XlogyBackward1, (other,),
+                       self_scalar=input)
+    return _finish(result, out, "xlogy", (input,), XlogyBackward2, (input,),
+                   other_scalar=other)
+
+
+class CopysignBackward0(Node):
+    saves = {"self": (0,), "result": (0,)}
+
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        need = self.needs_input_grad
+        gx = _where(x == 0, 0.0, grad * (result / x)) if need[0] else None
+        return gx, (_zeros(grad) if need[1] else None)
+
+
+class CopysignBackward1(Node):
+    saves = {"self": (0,), "result": (0,)}
+
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        return _where(x == 0, 0.0, grad * (result / x))
+
+
+def copysign(input, other, *, out=None):
+    """The magnitude of ``input`` with the sign of ``other``."""
+    _need_tensor(input, "copysign", 1, "input")
+    for t in (input, other):
+        if isinstance(t, Tensor) and t.is_complex():
+            raise _not_implemented("copysign_cpu", t)
+    if isinstance(other, Tensor):
+        return binary(np.copysign, CopysignBackward0, input, other, "copysign", out,
+                      result_np=_true_div_dtype)
+    (a, b), rt = _promoted((input, other), _true_div_dtype(_dtype.result_type(input, other).np))
+    result = wrap(np.copysign(a, b).astype(rt, copy=False), input._device)
+    if out is not None:
+        return _to_out(result, out, "copysign", (input,))
+    if requires_grad(input):
+        node = record(CopysignBackward1, (input,), (result,))
+        node.save(input, result)
+    return result
+
+
+# -- angles, complex parts ---------------------------------------------------------------------
+class Deg2RadBackward0(Node):
+    def backward(self, grad):
+        return grad * (math.pi / 180)
+
+
+class Rad2DegBackward0(Node):
+    def backward(self, grad):
+        return grad * (180 / math.pi)
+
+
+def deg2rad(input, *, out=None):
+    """Degrees to radians."""
+    _need_tensor(input, "deg2rad", 1, "input")
+    if input.is_complex():
+        raise RuntimeError("deg2rad is not supported for complex tensors.")
+    return unary(lambda a: (a * (math.pi / 180)).astype(a.dtype, copy=False), Deg2RadBackward0,
+                 input, "deg2rad", out)
+
+
+def rad2deg(input, *, out=None):
+    """Radians to degrees."""
+    _need_tensor(input, "rad2deg", 1, "input")
+    if input.is_complex():
+        raise RuntimeError("rad2deg is not supported for complex tensors.")
+    return unary(lambda a: (a * (180 / math.pi)).astype(a.dtype, copy=False), Rad2DegBackward0,
+                 input, "rad2deg", out)
+
+
+class ConjBackward0(Node):
+    def backward(self, grad):
+        return grad.conj()
+
+
+class ConjPhysicalBackward0(Node):
+    def backward(self, grad):
+        return grad.conj_physical()
+
+
+def conj(input):
+    """The complex conjugate; a real tensor is returned as is.
+
+    PyTorch returns a lazily conjugated view; torcia returns a conjugated copy."""
+    _need_tensor(input, "conj", 1, "input")
+    if not input.is_complex():
+        return input
+    return unary(np.conj, ConjBackward0, input, "conj", to_float=False)
+
+
+def conj_physical(input, *, out=None):
+    """The complex conjugate, materialised; a real tensor is returned as is."""
+    _need_tensor(input, "conj_physical", 1, "input")
+    if not input.is_complex():
+        return input if out is None else _to_out(input, out, "conj_physical", (input,))
+    return unary(np.conj, ConjPhysicalBackward0, input, "conj_physical", out, to_float=False)
+
+
+def resolve_conj(input):
+    return input
+
+
+def resolve_neg(input):
+    return input
+
+
+def is_conj(input):
+    return False
+
+
+def is_neg(input):
+    return False
+
+
+class RealBackward(Node):
+    """Gradient of ``real`` (PyTorch: a select of view_as_real, named SelectBackward0)."""
+
+    def name(self):
+        return "SelectBackward0"
+
+    def backward(self, grad):
+        return grad * (1 + 0j)
+
+
+class ImagBackward(RealBackward):
+    def backward(self, grad):
+        return grad * 1j
+
+
+def real(input):
+    """The real part: a view for complex tensors, the tensor itself otherwise."""
+    _need_tensor(input, "real", 1, "input")
+    if not input.is_complex():
+        return input
+    from ._core import make_view
+    return make_view(input, input._data.real, real, RealBackward)
+
+
+def imag(input):
+    """The imaginary part, a view (complex tensors only)."""
+    _need_tensor(input, "imag", 1, "input")
+    if not input.is_complex():
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    from ._core import make_view
+    return make_view(input, input._data.imag, imag, ImagBackward)
+
+
+class AngleBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        if not x.is_complex():
+            return _zeros(grad)
+        return _where(x == 0, 0.0, grad * x / (x.abs() ** 2) * 1j)
+
+
+def _angle(a):
+    if a.dtype.kind == "c":
+        return np.angle(a).astype(a.real.dtype, copy=False)
+    return np.where(np.isnan(a), a, np.where(a < 0, a.dtype.type(math.pi), 0)).astype(
+        a.dtype, copy=False)
+
+
+def angle(input, *, out=None):
+    """The argument of each element (pi for negative reals, 0 otherwise)."""
+    return unary(_angle, AngleBackward0, input, "angle", out)
+
+
+def positive(input):
+    """``+input``: the tensor itself."""
+    _need_tensor(input, "positive", 1, "input")
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def heaviside(input, values, *, out=None):
+    """0 where input < 0, 1 where input > 0, ``values`` where input == 0."""
+    _need_tensor(input, "heaviside", 1, "input")
+    _need_tensor(values, "heaviside", 2, "values")
+    if input.is_complex() or values.is_complex():
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
+    if input._data.dtype != values._data.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different "
+                           "dtypes.")
+
+    def fn(a, b):
+        return np.where(a == 0, b, a > 0).astype(a.dtype, copy=False)
+    return binary(fn, NotImplementedBackward, input, values, "heaviside", out, op="heaviside")
+
+
+# -- shifts ---------------------------------------------------------------------------------------
+def _shift(left):
+    name = "bitwise_left_shift" if left else "bitwise_right_shift"
+    kernel = "lshift_cpu" if left else "rshift_cpu"
+
+    def fn(a, b):
+        rt = a.dtype if hasattr(a, "dtype") else b.dtype
+        bits = rt.itemsize * 8
+        b = np.asarray(b, rt) if not hasattr(b, "dtype") else b
+        ok = (b >= 0) & (b < bits)
+        safe = np.where(ok, b, 0).astype(rt, copy=False)
+        if left:
+            return np.where(ok, np.left_shift(a, safe), 0).astype(rt, copy=False)
+        over = np.right_shift(a, bits - 1) if rt.kind == "i" else np.zeros_like(a)
+        return np.where(ok, np.right_shift(a, safe), over).astype(rt, copy=False)
+
+    def op(input, other, *, out=None):
+        rt = _dtype.result_type(input, other)
+        if rt.is_floating_point or rt.is_complex or rt is _dtype.bool:  # integers only
+            raise _not_implemented(kernel, rt)
+        return binary(fn, None, input, other, name, out)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = (f"Elementwise {'left' if left else 'right'} shift of integer tensors "
+                  f"(``{'<<' if left else '>>'}``), as PyTorch defines out-of-range shifts.")
+    return op
+
+
+bitwise_left_shift = _shift(True)
+bitwise_right_shift = _shift(False)
+
+
+# -- torch.name_(tensor, ...): module-level in-place forms ----------------------------------------
+def _torch_inplace(name):
+    def op(input, *args, **kwargs):
+        return getattr(input, name + "_")(*args, **kwargs)
+    op.__name__ = op.__qualname__ = name + "_"
+    op.__doc__ = f"In-place ``{name}``: ``torch.{name}_(t)`` is ``t.{name}_()``."
+    return op
+
+
+_TORCH_INPLACE = ["exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt",
+                  "square", "sin", "cos", "tan", "asin", "arcsin", "acos", "arccos", "atan",
+                  "arctan", "sinh", "cosh", "tanh", "sigmoid", "logit", "relu", "erf", "erfc",
+                  "floor", "ceil", "round", "trunc", "fix", "frac", "abs", "nan_to_num", "clamp",
+                  "clip", "clamp_min", "clamp_max", "xlogy", "deg2rad", "rad2deg", "conj_physical",
+                  "reciprocal", "neg", "negative"]
+for _name in _TORCH_INPLACE:
+    globals()[_name + "_"] = _torch_inplace(_name)
+del _name
+
+__all__ += [
+    "exp2", "expm1", "log2", "log10", "log1p", "sqrt", "rsqrt", "square", "sin", "cos", "tan",
+    "asin", "arcsin", "acos", "arccos", "atan", "arctan", "atan2", "arctan2", "sinh", "cosh",
+    "tanh", "asinh", "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "sigmoid", "logit",
+    "relu", "erf", "erfc", "erfinv", "sign", "sgn", "signbit", "floor", "ceil", "round",
+    "trunc", "fix", "frac", "abs", "absolute", "isnan", "isinf", "isposinf", "isneginf",
+    "isfinite", "isreal", "nan_to_num", "clamp", "clip", "clamp_min", "clamp_max", "maximum",
+    "minimum", "fmax", "fmin", "lerp", "addcmul", "addcdiv", "floor_divide", "remainder",
+    "fmod", "float_power", "hypot", "logaddexp", "logaddexp2", "xlogy", "copysign", "deg2rad",
+    "rad2deg", "conj", "conj_physical", "resolve_conj", "resolve_neg", "is_conj", "is_neg",
+    "real", "imag", "angle", "positive", "heaviside", "bitwise_left_shift",
+    "bitwise_right_shift", "asinh_", "arcsinh_", "acosh_", "arccosh_", "atanh_", "arctanh_",
+] + [n + "_" for n in _TORCH_INPLACE]
+
+_MORE_METHODS = [
+    "exp2", "expm1", "log2", "log10", "log1p", "sqrt", "rsqrt", "square", "sin", "cos", "tan",
+    "asin", "arcsin", "acos", "arccos", "atan", "arctan", "atan2", "arctan2", "sinh", "cosh",
+    "tanh", "asinh", "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "sigmoid", "logit",
+    "relu", "erf", "erfc", "erfinv", "sign", "sgn", "signbit", "floor", "ceil", "round",
+    "trunc", "fix", "frac", "abs", "absolute", "isnan", "isinf", "isposinf", "isneginf",
+    "isfinite", "isreal", "nan_to_num", "clamp", "clip", "clamp_min", "clamp_max", "maximum",
+    "minimum", "fmax", "fmin", "lerp", "addcmul", "addcdiv", "floor_divide", "remainder",
+    "fmod", "float_power", "float_power_", "hypot", "logaddexp", "logaddexp2", "xlogy",
+    "copysign", "deg2rad", "rad2deg", "conj", "conj_physical", "resolve_conj", "resolve_neg",
+    "is_conj", "is_neg", "angle", "positive", "heaviside", "bitwise_left_shift",
+    "bitwise_right_shift", "asinh_", "arcsinh_", "acosh_", "arccosh_", "atanh_", "arctanh_"]
+METHODS += _MORE_METHODS
+INPLACE += [
+    "exp2", "expm1", "log2", "log10", "log1p", "sqrt", "rsqrt", "square", "sin", "cos", "tan",
+    "asin", "arcsin", "acos", "arccos", "atan", "arctan", "atan2", "arctan2", "sinh", "cosh",
+    "tanh", "sigmoid", "logit", "relu", "erf", "erfc", "erfinv", "sign", "sgn", "floor", "ceil",
+    "round", "trunc", "fix", "frac", "abs", "absolute", "nan_to_num", "clamp", "clip", "clamp_min",
+    "clamp_max", "lerp", "addcmul", "addcdiv", "floor_divide", "remainder", "fmod", "hypot",
+    "xlogy", "copysign", "deg2rad", "rad2deg", "conj_physical", "heaviside", "bitwise_left_shift",
+    "bitwise_right_shift"]

@@ -1,15 +1,133 @@
-"""Reductions over dims (int, tuple or all) with keepdim, as PyTorch's."""
+"""Reductions and scans, as PyTorch's: sums and means, products, extrema and their indices,
+statistics, norms, cumulative ops and softmax.
+
+``dim`` is an int or a tuple where PyTorch takes one (None, () or [] reduce every dim), with
+``keepdim``. Integer sums and products accumulate in int64 and float16/bfloat16 in float32,
+as PyTorch's. Each op's backward node carries PyTorch's name.
+"""
+
+import builtins
+import math
+import warnings
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, return_types
 from .._tensor import Tensor
-from ._core import Node, normalize_dims, record, requires_grad, wrap
+from ._core import (
+    Node,
+    grad_enabled,
+    normalize_dim,
+    normalize_dims,
+    record,
+    requires_grad,
+    wrap,
+    xp_of,
+)
 
-__all__ = ["sum", "mean", "sum_to_size"]
-METHODS = ["sum", "mean", "sum_to_size"]
+__all__ = ["all", "amax", "amin", "aminmax", "any", "argmax", "argmin", "count_nonzero", "cummax",
+           "cummin", "cumprod", "cumsum", "log_softmax", "logsumexp", "max", "mean", "median",
+           "min", "mode", "nanmean", "nanmedian", "nansum", "norm", "prod", "softmax", "std",
+           "std_mean", "sum", "sum_to_size", "var", "var_mean"]
+METHODS = ["sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin", "argmax",
+           "argmin", "aminmax", "std", "var", "logsumexp", "norm", "all", "any", "cumsum",
+           "cumprod", "cummax", "cummin", "median", "nanmedian", "mode", "count_nonzero",
+           "softmax", "log_softmax", "sum_to_size"]
+INPLACE = ["cumsum", "cumprod"]
+
+_HALF = (np.dtype(np.float16), _dtype.bfloat16.np)
 
 
+# -- shared helpers ----------------------------------------------------------------------------
+def _dims(dim, ndim):
+    """Sorted non-negative dims to reduce; None, () and [] mean every dim."""
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim):
+        return tuple(range(ndim))
+    return normalize_dims(dim, ndim)
+
+
+def _one_dim(dim, ndim, name):
+    """The single int dim of ops that take no tuple (max, prod, cumsum, ...)."""
+    if isinstance(dim, (tuple, list, bool)) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return normalize_dim(int(dim), ndim)
+
+
+def _legacy(npd):
+    return _dtype.from_np[np.dtype(npd)]._legacy
+
+
+def _is_float(npd):
+    return npd.kind in "fc" or npd == _dtype.bfloat16.np
+
+
+def _compute(a):
+    """``a`` in the dtype PyTorch computes with: float32 for float16/bfloat16."""
+    return a.astype(np.float32) if a.dtype in _HALF else a
+
+
+def _out(result, out, name, inputs):
+    from .pointwise import _to_out
+    return _to_out(result, out, name, inputs)
+
+
+def _named(cls, values, indices, out, name, input):
+    if out is not None:
+        _out(values, out[0], name, (input,))
+        _out(indices, out[1], name, (input,))
+        return cls(out)
+    return cls((values, indices))
+
+
+def _const(arr, like):
+    """A tensor of values that carry no gradient (masks, counts) on ``like``'s device."""
+    return wrap(arr, like._device)
+
+
+def _where(cond, a, b):
+    from .indexing import where
+    return where(cond, a, b)
+
+
+def expand_reduced(grad, shape, dims, keepdim):
+    """Broadcast a reduction's gradient back to the input's ``shape``."""
+    return _unsqueeze(grad, dims, keepdim, len(shape)).expand(shape)
+
+
+def _unsqueeze(t, dims, keepdim, ndim):
+    """A reduction's output with its reduced dims put back as size 1 (keepdim's shape)."""
+    if not keepdim and ndim:
+        for d in dims:
+            t = t.unsqueeze(d)
+    return t
+
+
+def _max_keep(c, axis):
+    """The max over ``axis`` with keepdims, as a stable shift (zeros when ``c`` is empty)."""
+    return c.max(axis=axis, keepdims=True) if c.size else c.sum(axis=axis, keepdims=True)
+
+
+def _numel(shape, dims):
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
+def _check_nonempty(a, dims, prefix, all_dims=False):
+    """PyTorch's errors for a reduction without an identity (max, amax, median, ...) over
+    nothing: over every dim of an empty tensor, or over one empty dim."""
+    if a.size:
+        return
+    if all_dims:
+        raise RuntimeError(f"{prefix} Expected reduction dim to be specified for input.numel() "
+                           "== 0. Specify the reduction dim with the 'dim' argument.")
+    for d in dims:
+        if not a.shape[d]:
+            raise IndexError(f"{prefix} Expected reduction dim {d} to have non-zero size.")
+
+
+# -- sum, mean, nansum, nanmean --------------------------------------------------------------
 def _acc_dtype(arr, dtype):
     """NumPy dtype a sum accumulates and returns in: ints and bool give int64 (PyTorch)."""
     if dtype is not None:
@@ -19,16 +137,16 @@ def _acc_dtype(arr, dtype):
     return arr.dtype
 
 
-def expand_reduced(grad, shape, dims, keepdim):
-    """Broadcast a reduction's gradient back to the input's ``shape``."""
-    if not keepdim and dims and len(shape):
-        for d in dims:
-            grad = grad.unsqueeze(d)
-    return grad.expand(shape)
-
-
-def _low_precision(arr):
-    return arr.dtype in (np.float16, _dtype.bfloat16.np)
+def _sum_arr(a, dims, keepdim, npd, fn="sum"):
+    """``fn`` (an array method name, or a function such as nansum) of ``a`` over ``dims`` in
+    ``npd``; half types accumulate in float32."""
+    if npd in _HALF:
+        a, out_dtype, npd = a.astype(np.float32), npd, np.dtype(np.float32)
+    else:
+        a, out_dtype = a.astype(npd, copy=False), None
+    r = getattr(a, fn)(axis=dims, keepdims=keepdim, dtype=npd) if isinstance(fn, str) else \
+        fn(a, axis=dims, keepdims=keepdim, dtype=npd)
+    return r if out_dtype is None else r.astype(out_dtype)
 
 
 class SumBackward0(Node):
@@ -42,20 +160,18 @@ class SumBackward1(Node):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    """Sum of elements over ``dim`` (all dims when None); ints accumulate in int64."""
+    """Sum over ``dim`` (every dim when None); ints and bool accumulate in int64.
+
+    Example: ``torch.sum(torch.ones(2, 3), 1)`` gives ``tensor([3., 3.])``.
+    """
     a = input._data
-    dims = normalize_dims(dim, a.ndim) if dim is not None else None
-    npd = _acc_dtype(a, dtype)
-    if _low_precision(a) and dtype is None:  # accumulate half types in float32, as PyTorch
-        r = a.sum(axis=dims, keepdims=keepdim, dtype=np.float32).astype(a.dtype)
-    else:
-        r = a.sum(axis=dims, keepdims=keepdim, dtype=npd)
-    result = wrap(np.asarray(r), input._device)
+    dims = _dims(dim, a.ndim)
+    r = _sum_arr(a, None if dim is None else dims, keepdim, _acc_dtype(a, dtype))
+    result = wrap(r, input._device)
     if out is not None:
-        from .pointwise import _to_out
-        return _to_out(result, out, "sum", (input,))
+        return _out(result, out, "sum", (input,))
     if requires_grad(input):
-        if dim is None:
+        if dim is None and not keepdim:
             record(SumBackward0, (input,), (result,))
         else:
             node = record(SumBackward1, (input,), (result,))
@@ -66,35 +182,31 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 class MeanBackward0(Node):
     def backward(self, grad):
         shape = self._meta[0][0]
-        return grad.expand(shape) / max(int(np.prod(shape)), 1)
+        return grad.expand(shape) / _numel(shape, range(len(shape)))
 
 
 class MeanBackward1(Node):
     def backward(self, grad):
         shape = self._meta[0][0]
-        n = int(np.prod([shape[d] for d in self.dims])) if shape else 1
-        return expand_reduced(grad, shape, self.dims, self.keepdim) / n
+        return expand_reduced(grad, shape, self.dims, self.keepdim) / _numel(shape, self.dims)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    """Mean over ``dim``; needs a floating or complex dtype, as in PyTorch."""
+    """Mean over ``dim``; needs a floating or complex dtype (or ``dtype=``), as in PyTorch."""
     a = input._data
     npd = _dtype.to_dtype(dtype).np if dtype is not None else a.dtype
-    if npd.kind not in "fc" and npd != _dtype.bfloat16.np:
+    if not _is_float(npd) and npd.kind != "c":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {_dtype.from_np[npd]._legacy}")
-    dims = normalize_dims(dim, a.ndim) if dim is not None else None
-    if _low_precision(a):
-        r = a.mean(axis=dims, keepdims=keepdim, dtype=np.float32).astype(npd)
-    else:
-        r = a.astype(npd, copy=False).mean(axis=dims, keepdims=keepdim)
-    result = wrap(np.asarray(r), input._device)
+            f"or complex dtype. Got: {_legacy(npd)}")
+    dims = _dims(dim, a.ndim)
+    n = _numel(a.shape, dims)
+    s = _sum_arr(a, dims, keepdim, np.dtype(np.float32) if npd in _HALF else npd)
+    result = wrap((s / n).astype(npd, copy=False), input._device)
     if out is not None:
-        from .pointwise import _to_out
-        return _to_out(result, out, "mean", (input,))
+        return _out(result, out, "mean", (input,))
     if requires_grad(input):
-        if dim is None:
+        if dim is None and not keepdim:
             record(MeanBackward0, (input,), (result,))
         else:
             node = record(MeanBackward1, (input,), (result,))
@@ -102,6 +214,849 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     return result
 
 
+class NansumBackward0(Node):
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        g = expand_reduced(grad, x.shape, self.dims, self.keepdim)
+        return g * _const(~xp_of(x).isnan(x._data), x)  # a product: inf * 0 is NaN, as torch
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Sum over ``dim`` counting NaN as zero."""
+    a = input._data
+    if a.dtype.kind == "c":
+        raise RuntimeError("nansum does not support complex inputs")
+    dims = _dims(dim, a.ndim)
+    xp = xp_of(input)
+    result = wrap(_sum_arr(a, dims, keepdim, _acc_dtype(a, dtype), xp.nansum), input._device)
+    if out is not None:
+        return _out(result, out, "nansum", (input,))
+    if requires_grad(input):
+        node = record(NansumBackward0, (input,), (result,))
+        node.dims, node.keepdim = dims, keepdim
+        node.save(input)
+    return result
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Mean over ``dim`` of the values that are not NaN (``nansum / count``, as PyTorch)."""
+    a = input._data
+    if not _is_float(a.dtype) and a.dtype.kind != "c":
+        raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {_legacy(a.dtype)}")
+    dims = _dims(dim, a.ndim)
+    count = (~xp_of(input).isnan(a)).sum(axis=dims, keepdims=keepdim)
+    result = nansum(input, dim, keepdim, dtype=dtype) / _const(count, input)
+    return result if out is None else _out(result, out, "nanmean", (input,))
+
+
+# -- prod ------------------------------------------------------------------------------------
+class ProdBackward0(Node):
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        if x.ndim == 0:
+            return grad
+        zeros = int((x._data == 0).sum())
+        if zeros == 0:
+            return grad * _conj(result / x)
+        if zeros > 1 and not grad_enabled.enabled:
+            return x.new_zeros(x.shape)
+        return _prod_safe_zeros(grad, x.reshape(-1), 0).view(x.shape)
+
+
+class ProdBackward1(Node):
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        if x.ndim == 0:
+            return grad
+        d = self.dim
+        if not self.keepdim:
+            grad, result = grad.unsqueeze(d), result.unsqueeze(d)
+        if not (x._data == 0).any():
+            return grad * _conj(result / x)
+        return _prod_safe_zeros(grad, x, d)
+
+
+def _conj(t):
+    return t.conj() if t.is_complex() else t
+
+
+def _prod_safe_zeros(grad, x, d):
+    """``grad`` times the product of the other elements along ``d``, exact with zeros in
+    ``x``: exclusive cumulative products from both ends, as PyTorch's prod backward."""
+    from .shape import cat
+    n = x.shape[d]
+    if x.numel() == 0:
+        return grad.expand(x.shape)
+    if n == 1:
+        return grad
+    ones = x.new_ones([1 if i == d else s for i, s in enumerate(x.shape)])
+    before = cumprod(cat([ones, x.narrow(d, 0, n - 1)], d), d)
+    after = _flip(cumprod(cat([ones, _flip(x.narrow(d, 1, n - 1), d)], d), d), d)
+    return grad * _conj(before * after)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    """Product over one ``dim`` (every element when None); ints give int64."""
+    a = input._data
+    npd = _acc_dtype(a, dtype)
+    if dim is None:
+        r = _sum_arr(a, None, False, npd, "prod")
+    else:
+        d = _one_dim(dim, a.ndim, "prod")
+        r = _sum_arr(a, d if a.ndim else None, keepdim, npd, "prod")
+    result = wrap(r, input._device)
+    if out is not None:
+        return _out(result, out, "prod", (input,))
+    if requires_grad(input):
+        if dim is None:
+            node = record(ProdBackward0, (input,), (result,))
+        else:
+            node = record(ProdBackward1, (input,), (result,))
+            node.dim, node.keepdim = d, keepdim
+        node.save(input, result)
+    return result
+
+
+# -- max, min, amax, amin, argmax, argmin, aminmax -------------------------------------------
+def _evenly(grad, x, value):
+    """``grad`` split evenly among the elements equal to ``value`` (NaN matches NaN)."""
+    xp = xp_of(x)
+    xa = x._data
+    mask = xp.isnan(xa) if bool(xp.isnan(value._data)) else xa == value._data
+    return _where(_const(mask, x), grad / int(mask.sum()), 0)
+
+
+def _select(grad, d, indices, shape, keepdim):
+    """``grad`` sent to the position ``indices`` picks along ``d``; zero elsewhere."""
+    if not shape:
+        return grad
+    idx = indices._data
+    if not keepdim:
+        grad, idx = grad.unsqueeze(d), xp_of(indices).expand_dims(idx, d)
+    xp = xp_of(indices)
+    ar = xp.arange(shape[d]).reshape([-1 if i == d else 1 for i in range(len(shape))])
+    return _where(_const(ar == idx, indices), grad, 0)
+
+
+def _amax_grad(grad, x, result, dims, keepdim):
+    """PyTorch's amax/amin gradient: split evenly among the ties of each reduced slice."""
+    r = _unsqueeze(result, dims, keepdim, x.ndim)
+    g = _unsqueeze(grad, dims, keepdim, x.ndim)
+    mask = x._data == r._data
+    count = mask.sum(axis=dims, keepdims=True)
+    return g / _const(count, x) * _const(mask, x)  # no ties (NaN): 0 / 0, as PyTorch
+
+
+class MaxBackward1(Node):
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        return _evenly(grad, x, result)
+
+
+class MinBackward1(MaxBackward1):
+    pass
+
+
+class MaxBackward0(Node):
+    def backward(self, grad):
+        (indices,) = self.saved_tensors
+        return _select(grad, self.dim, indices, self._meta[0][0], self.keepdim)
+
+
+class MinBackward0(MaxBackward0):
+    pass
+
+
+def _extreme(input, dim, keepdim, out, kind, other):
+    if other is not None or isinstance(dim, Tensor):
+        import torcia
+        fn = torcia.maximum if kind == "max" else torcia.minimum
+        return fn(input, dim if other is None else other, out=out)
+    a = input._data
+    if a.dtype.kind == "c":
+        raise RuntimeError(f"{kind}(): does not support complex input")
+    xp = xp_of(input)
+    if dim is None:
+        _check_nonempty(a, (), f"{kind}():", True)
+        result = wrap(a.max() if kind == "max" else a.min(), input._device)
+        if out is not None:
+            return _out(result, out, kind, (input,))
+        if requires_grad(input):
+            node = record(MaxBackward1 if kind == "max" else MinBackward1, (input,), (result,))
+            node.save(input, result)
+        return result
+    d = _one_dim(dim, a.ndim, kind)
+    if a.ndim == 0:
+        values, idx = a.copy(), xp.zeros((), np.int64)
+    else:
+        _check_nonempty(a, (d,), f"{kind}():")
+        idx = (a.argmax if kind == "max" else a.argmin)(axis=d, keepdims=True)
+        values = xp.take_along_axis(a, idx, d)
+        if not keepdim:
+            values, idx = values.squeeze(d), idx.squeeze(d)
+    values, indices = wrap(values, input._device), wrap(idx.astype(np.int64), input._device)
+    if out is None and requires_grad(input):
+        node = record(MaxBackward0 if kind == "max" else MinBackward0, (input,), (values,))
+        node.dim, node.keepdim = d, keepdim
+        node.save(indices)
+    return _named(getattr(return_types, kind), values, indices, out, kind, input)
+
+
+def max(input, dim=None, keepdim=False, *, other=None, out=None):
+    """Largest element; with ``dim``, ``(values, indices)`` along it; with a tensor second
+    argument, the elementwise ``maximum``. NaN propagates.
+
+    Example: ``torch.max(torch.tensor([[1., 5.], [4., 2.]]), 1)`` gives
+    ``torch.return_types.max(values=tensor([5., 4.]), indices=tensor([1, 0]))``.
+    """
+    return _extreme(input, dim, keepdim, out, "max", other)
+
+
+def min(input, dim=None, keepdim=False, *, other=None, out=None):
+    """Smallest element; see ``max``."""
+    return _extreme(input, dim, keepdim, out, "min", other)
+
+
+class AmaxBackward0(Node):
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        return _amax_grad(grad, x, result, self.dims, self.keepdim)
+
+
+class AminBackward0(AmaxBackward0):
+    pass
+
+
+def _amax(input, dim, keepdim, out, kind):
+    a = input._data
+    dims = _dims(dim, a.ndim)
+    all_dims = dim is None or (isinstance(dim, (tuple, list)) and not dim)
+    _check_nonempty(a, dims, f"{kind}():", all_dims)
+    fn = a.max if kind == "amax" else a.min
+    result = wrap(fn(axis=dims, keepdims=keepdim), input._device)
+    if out is not None:
+        return _out(result, out, kind, (input,))
+    if requires_grad(input):
+        node = record(AmaxBackward0 if kind == "amax" else AminBackward0, (input,), (result,))
+        node.dims, node.keepdim = dims, keepdim
+        node.save(input, result)
+    return result
+
+
+def amax(input, dim=(), keepdim=False, *, out=None):
+    """Largest values over ``dim`` (int or tuple; all dims by default); the gradient is
+    split evenly among ties."""
+    return _amax(input, dim, keepdim, out, "amax")
+
+
+def amin(input, dim=(), keepdim=False, *, out=None):
+    """Smallest values over ``dim``; see ``amax``."""
+    return _amax(input, dim, keepdim, out, "amin")
+
+
+def _arg(input, dim, keepdim, kind):
+    a = input._data
+    if a.dtype == np.bool_:
+        raise RuntimeError(f"{kind}(): does not support bool input")
+    fn = a.argmax if kind == "argmax" else a.argmin
+    if dim is None:
+        if not a.size:
+            raise IndexError(f"{kind}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
+        r = fn()
+        if keepdim:
+            r = xp_of(input).asarray(r).reshape((1,) * a.ndim)
+    else:
+        d = _one_dim(dim, a.ndim, kind)
+        if a.ndim == 0:
+            r = 0
+        else:
+            _check_nonempty(a, (d,), f"{kind}():")
+            r = fn(axis=d, keepdims=keepdim)
+    return wrap(xp_of(input).asarray(r, dtype=np.int64), input._device)
+
+
+def argmax(input, dim=None, keepdim=False, *, out=None):
+    """Index of the largest element (of the flattened tensor when ``dim`` is None); the
+    first one among ties, and NaN counts as the largest."""
+    result = _arg(input, dim, keepdim, "argmax")
+    return result if out is None else _out(result, out, "argmax", (input,))
+
+
+def argmin(input, dim=None, keepdim=False, *, out=None):
+    """Index of the smallest element; see ``argmax``."""
+    result = _arg(input, dim, keepdim, "argmin")
+    return result if out is None else _out(result, out, "argmin", (input,))
+
+
+class AminmaxBackward0(Node):
+    num_outputs = 2
+
+    def backward(self, grad_min, grad_max):
+        x, mn, mx = self.saved_tensors
+        out = None
+        for g, r in ((grad_min, mn), (grad_max, mx)):
+            if g is not None:
+                part = _amax_grad(g, x, r, self.dims, self.keepdim)
+                out = part if out is None else out + part
+        return out
+
+
+def aminmax(input, *, dim=None, keepdim=False, out=None):
+    """``(min, max)`` over ``dim`` (one int) or over everything when None."""
+    a = input._data
+    if dim is None:
+        if not a.size:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as "
+                               "the operation has no identity.")
+        dims = tuple(range(a.ndim))
+    else:
+        dims = (_one_dim(dim, a.ndim, "aminmax"),) if a.ndim else ()
+        _check_nonempty(a, dims, "aminmax:")
+    mn = wrap(a.min(axis=dims, keepdims=keepdim), input._device)
+    mx = wrap(a.max(axis=dims, keepdims=keepdim), input._device)
+    if out is None and requires_grad(input):
+        node = record(AminmaxBackward0, (input,), (mn, mx))
+        node.dims, node.keepdim = dims, keepdim
+        node.save(input, mn, mx)
+    if out is not None:
+        _out(mn, out[0], "aminmax", (input,))
+        _out(mx, out[1], "aminmax", (input,))
+        return return_types.aminmax(out)
+    return return_types.aminmax((mn, mx))
+
+
+# -- var, std, var_mean, std_mean ------------------------------------------------------------
+def _var_args(name, dim, unbiased, correction):
+    """PyTorch's overloads: (dim, unbiased, keepdim), (dim, *, correction), (unbiased)."""
+    if isinstance(dim, bool):  # std(True): the unbiased overload
+        if unbiased is not None or correction is not None:
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            "(bool, ...)")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments - got both "
+                        "'unbiased' and 'correction'")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return dim, correction
+
+
+def _var_arrays(input, dims, correction, name):
+    """(variance without keepdim squeeze, mean) arrays, in the compute dtype."""
+    a = input._data
+    if not _is_float(a.dtype) and a.dtype.kind != "c":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    n = _numel(a.shape, dims)
+    dof = n - correction
+    if dof <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly "
+                      "less than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    c = _compute(a)
+    m = c.sum(axis=dims, keepdims=True) / n
+    dev = c - m
+    sq = (dev.real * dev.real + dev.imag * dev.imag) if c.dtype.kind == "c" else dev * dev
+    v = sq.sum(axis=dims, keepdims=True) / builtins.max(dof, 0)
+    return v, m, n, dof
+
+
+def _var_grad(grad, x, dims, keepdim, dof):
+    g = _unsqueeze(grad, dims, keepdim, x.ndim)
+    scale = 2.0 / dof if dof > 0 else math.inf
+    return g * ((x - mean(x, dims, keepdim=True)) * scale)
+
+
+def _std_to_var_grad(grad, std):
+    return _where(_const(std._data == 0, std), 0, grad / (std * 2))
+
+
+class VarBackward0(Node):
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return _var_grad(grad, x, self.dims, self.keepdim, self.dof)
+
+
+class StdBackward0(Node):
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        return _var_grad(_std_to_var_grad(grad, result), x, self.dims, self.keepdim, self.dof)
+
+
+class VarMeanBackward0(Node):
+    num_outputs = 2
+    is_std = False
+
+    def backward(self, grad_first, grad_mean):
+        x, first = self.saved_tensors
+        out = None
+        if grad_first is not None:
+            g = _std_to_var_grad(grad_first, first) if self.is_std else grad_first
+            out = _var_grad(g, x, self.dims, self.keepdim, self.dof)
+        if grad_mean is not None:
+            shape = self._meta[0][0]
+            part = expand_reduced(grad_mean, shape, self.dims, self.keepdim) / self.n
+            out = part if out is None else out + part
+        return out
+
+
+class StdMeanBackward0(VarMeanBackward0):
+    is_std = True
+
+
+def _moments(input, dim, unbiased, keepdim, correction, name, with_mean):
+    dim, correction = _var_args(name, dim, unbiased, correction)
+    a = input._data
+    dims = _dims(dim, a.ndim)
+    v, m, n, dof = _var_arrays(input, dims, correction, name)
+    real = a.real.dtype if a.dtype.kind == "c" else a.dtype
+    is_std = name.startswith("std")
+    if is_std:
+        v = xp_of(input).sqrt(v)
+    squeeze = (lambda arr: arr) if keepdim or not a.ndim else (lambda arr: arr.squeeze(dims))
+    first = wrap(squeeze(v).astype(real, copy=False), input._device)
+    if not with_mean:
+        if requires_grad(input):
+            node = record(StdBackward0 if is_std else VarBackward0, (input,), (first,))
+            node.dims, node.keepdim, node.dof = dims, keepdim, dof
+            node.save(*((input, first) if is_std else (input,)))
+        return first
+    mu = wrap(squeeze(m).astype(a.dtype, copy=False), input._device)
+    if requires_grad(input):
+        node = record(StdMeanBackward0 if is_std else VarMeanBackward0, (input,), (first, mu))
+        node.dims, node.keepdim, node.dof, node.n = dims, keepdim, dof, n
+        node.save(input, first)
+    return first, mu
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    """Variance over ``dim`` with ``correction`` (1, Bessel's, by default; ``unbiased=False``
+    means 0). Overloads as PyTorch: ``var(dim, unbiased, keepdim)``, ``var(dim, *,
+    correction, keepdim)``, ``var(unbiased)``."""
+    result = _moments(input, dim, unbiased, keepdim, correction, "var", False)
+    return result if out is None else _out(result, out, "var", (input,))
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
+    """Standard deviation over ``dim``; arguments as ``var``."""
+    result = _moments(input, dim, unbiased, keepdim, correction, "std", False)
+    return result if out is None else _out(result, out, "std", (input,))
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` over ``dim`` in one pass; arguments as ``var``."""
+    return _moments(input, dim, unbiased, keepdim, correction, "var_mean", True)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` over ``dim``; arguments as ``var``."""
+    return _moments(input, dim, unbiased, keepdim, correction, "std_mean", True)
+
+
+# -- logsumexp, softmax, log_softmax ---------------------------------------------------------
+class LogsumexpBackward0(Node):
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        g = _unsqueeze(grad, self.dims, self.keepdim, x.ndim)
+        r = _unsqueeze(result, self.dims, self.keepdim, x.ndim)
+        return g * (x - r).exp()
+
+
+def logsumexp(input, dim, keepdim=False, *, out=None):
+    """``log(sum(exp(input)))`` over ``dim``, computed stably (the max is taken out first)."""
+    a = input._data
+    xp = xp_of(input)
+    if a.dtype.kind in "iub":
+        a = a.astype(_dtype.get_default_dtype().np)
+    dims = _dims(dim, a.ndim)
+    c = _compute(a)
+    m = _max_keep(c, dims)
+    m = xp.where(xp.isinf(m), 0, m)
+    r = xp.log(xp.exp(c - m).sum(axis=dims, keepdims=True)) + m
+    if not keepdim and a.ndim:
+        r = r.squeeze(dims)
+    result = wrap(r.astype(a.dtype, copy=False), input._device)
+    if out is not None:
+        return _out(result, out, "logsumexp", (input,))
+    if requires_grad(input):
+        node = record(LogsumexpBackward0, (input,), (result,))
+        node.dims, node.keepdim = dims, keepdim
+        node.save(input, result)
+    return result
+
+
+class SoftmaxBackward0(Node):
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return y * (grad - sum(grad * y, self.dim, keepdim=True))
+
+
+class LogSoftmaxBackward0(Node):
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        return grad - y.exp() * sum(grad, self.dim, keepdim=True)
+
+
+def _softmax(input, dim, dtype, log):
+    if dtype is not None:
+        input = input.to(_dtype.to_dtype(dtype))
+    a = input._data
+    d = normalize_dim(dim, a.ndim)
+    name = "log_softmax" if log else "softmax"
+    if not _is_float(a.dtype):
+        kernel = "_lastdim" if d == a.ndim - 1 else ""
+        raise NotImplementedError(f'"{name}{kernel}_kernel_impl" not implemented for '
+                                  f"'{_legacy(a.dtype)}'")
+    xp = xp_of(input)
+    c = _compute(a)
+    if c.ndim:
+        z = c - _max_keep(c, d)
+        e = xp.exp(z)
+        s = e.sum(axis=d, keepdims=True)
+        r = z - xp.log(s) if log else e / s
+    else:
+        r = c * 0 if log else c * 0 + 1
+    result = wrap(r.astype(a.dtype, copy=False), input._device)
+    if requires_grad(input):
+        node = record(LogSoftmaxBackward0 if log else SoftmaxBackward0, (input,), (result,))
+        node.dim = d
+        node.save(result)
+    return result
+
+
+def softmax(input, dim, dtype=None):
+    """``exp(input) / sum(exp(input))`` along ``dim``, computed stably; ``dtype`` casts the
+    input first."""
+    return _softmax(input, dim, dtype, False)
+
+
+def log_softmax(input, dim, dtype=None):
+    """``log(softmax(input))`` along ``dim``, computed stably."""
+    return _softmax(input, dim, dtype, True)
+
+
+# -- norm ------------------------------------------------------------------------------------
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """``torch.norm``: a vector norm (``p`` a number, or "fro" over at most two dims) or a
+    matrix norm ("nuc", or "fro" otherwise) over ``dim``."""
+    from .linalg import matrix_norm, vector_norm
+    if isinstance(dim, int):
+        dim = (dim,)
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or len(dim) <= 2):
+            return vector_norm(input, 2, dim, keepdim, dtype=dtype, out=out)
+        dim = tuple(range(input.ndim)) if dim is None else dim
+        return matrix_norm(input, p, dim, keepdim, dtype=dtype, out=out)
+    return vector_norm(input, 2.0 if p is None else p, dim, keepdim, dtype=dtype, out=out)
+
+
+# -- all, any, count_nonzero -----------------------------------------------------------------
+def _logical_reduce(input, dim, keepdim, out, name):
+    a = input._data
+    dims = _dims(dim, a.ndim)
+    r = (a.all if name == "all" else a.any)(axis=dims, keepdims=keepdim)
+    if a.dtype == np.uint8:  # PyTorch keeps uint8 for uint8 input
+        r = r.astype(np.uint8)
+    result = wrap(r, input._device)
+    return result if out is None else _out(result, out, name, (input,))
+
+
+def all(input, dim=None, keepdim=False, *, out=None):
+    """Whether every element (over ``dim``, an int or tuple) is nonzero; bool result."""
+    return _logical_reduce(input, dim, keepdim, out, "all")
+
+
+def any(input, dim=None, keepdim=False, *, out=None):
+    """Whether some element (over ``dim``) is nonzero; bool result."""
+    return _logical_reduce(input, dim, keepdim, out, "any")
+
+
+def count_nonzero(input, dim=None):
+    """Number of nonzero elements over ``dim`` (int or tuple), as int64."""
+    a = input._data
+    dims = _dims(dim, a.ndim)
+    return wrap(xp_of(input).asarray((a != 0).sum(axis=dims), dtype=np.int64), input._device)
+
+
+# -- cumsum, cumprod, cummax, cummin ---------------------------------------------------------
+class CumsumBackward0(Node):
+    def backward(self, grad):
+        if grad.ndim == 0:
+            return grad
+        return _flip(cumsum(_flip(grad, self.dim), self.dim), self.dim)
+
+
+def _scan(input, dim, dtype, out, name, kind):
+    a = input._data
+    d = _one_dim(dim, a.ndim, name)
+    npd = _acc_dtype(a, dtype)
+    xp = xp_of(input)
+    c = a.astype(np.float32) if npd in _HALF else a.astype(npd, copy=False)
+    if a.ndim == 0:
+        r = c.copy()
+    else:
+        r = xp.cumsum(c, axis=d) if kind == "sum" else xp.cumprod(c, axis=d)
+    result = wrap(r.astype(npd, copy=False), input._device)
+    if out is not None:
+        return _out(result, out, name, (input,))
+    if requires_grad(input):
+        node = record(CumsumBackward0 if kind == "sum" else CumprodBackward0, (input,), (result,))
+        node.dim = d
+        if kind == "prod":
+            node.save(input, result)
+    return result
+
+
+def cumsum(input, dim, *, dtype=None, out=None):
+    """Cumulative sums along ``dim``; ints and bool accumulate in int64."""
+    return _scan(input, dim, dtype, out, "cumsum", "sum")
+
+
+class CumprodBackward0(Node):
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        d = self.dim
+        if x.numel() <= 1 or x.shape[d] == 1:
+            return grad
+        is_zero = x._data == 0
+        w = grad * _conj(result)
+        if not is_zero.any():
+            return _flip(cumsum(_flip(w, d), d), d) / _conj(x)
+        if grad_enabled.enabled:
+            return _cumprod_grad_quadratic(grad, x, d)
+        return _const(_cumprod_grad_zeros(xp_of(x), grad._data, x._data, result._data, d), x)
+
+
+def _cumprod_grad_zeros(xp, g, x, y, d):
+    """First-order cumprod gradient with zeros in ``x``, in O(n) (PyTorch's mask method).
+
+    Before the first zero of a slice it is ``reversed_cumsum(g * y) / x``; at the first zero,
+    (product before it) * sum over k up to the second zero of g[k] * prod(x[z1+1..k]);
+    after it, zero.
+    """
+    x, g, y = (xp.moveaxis(t, d, -1) for t in (x, g, y))
+    iz = x == 0
+    cs = xp.cumsum(iz, axis=-1)
+    before = cs == 0
+    w = xp.where(before, g * y, 0)
+    rev = xp.flip(xp.cumsum(xp.flip(w, -1), -1), -1)
+    out = xp.where(before, rev / xp.where(before, x, 1), 0)
+    first = iz & (cs == 1)
+    tail = xp.cumprod(xp.where((cs == 1) & ~iz, x, 1), axis=-1)
+    s = xp.where(cs == 1, g * tail, 0).sum(axis=-1, keepdims=True)
+    excl = xp.concatenate([xp.ones_like(y[..., :1]), y[..., :-1]], axis=-1)
+    out = xp.where(first, excl * s, out).astype(x.dtype, copy=False)
+    return xp.ascontiguousarray(xp.moveaxis(out, -1, d))
+
+
+def _cumprod_grad_quadratic(grad, x, d):
+    """cumprod's gradient with zeros, made of Tensor ops so it can be differentiated again
+    (O(n^2), PyTorch's create_graph path)."""
+    from .shape import cat, stack
+    n = x.shape[d]
+    ones = x.new_ones([1 if i == d else s for i, s in enumerate(x.shape)])
+    parts = []
+    for k in range(n):
+        if k == 0:
+            omitted = cat([ones, cumprod(x.narrow(d, 1, n - 1), d)], d)
+        else:
+            until = prod(x.narrow(d, 0, k), d, keepdim=True)
+            if k == n - 1:
+                omitted = until
+            else:
+                omitted = cat([until, until * cumprod(x.narrow(d, k + 1, n - k - 1), d)], d)
+        parts.append(sum(grad.narrow(d, k, n - k) * _conj(omitted), d))
+    return stack(parts, d)
+
+
+def cumprod(input, dim, *, dtype=None, out=None):
+    """Cumulative products along ``dim``; the gradient is exact with zeros in ``input``."""
+    return _scan(input, dim, dtype, out, "cumprod", "prod")
+
+
+class CummaxBackward0(Node):
+    def backward(self, grad):
+        (indices,) = self.saved_tensors
+        if grad.ndim == 0:
+            return grad
+        return _scatter_add(grad, self.dim, indices)
+
+
+class CumminBackward0(CummaxBackward0):
+    pass
+
+
+def _cum_extreme(input, dim, kind):
+    a = input._data
+    d = _one_dim(dim, a.ndim, kind)
+    xp = xp_of(input)
+    if a.ndim == 0:
+        values, idx = a.copy(), xp.zeros((), np.int64)
+    else:
+        acc = xp.maximum if kind == "cummax" else xp.minimum
+        values = acc.accumulate(a, axis=d) if a.size else a.copy()
+        # The index of the last element equal to the running extreme (or the last NaN).
+        hit = (a == values) | xp.isnan(a) if _is_float(a.dtype) else a == values
+        shape = [-1 if i == d else 1 for i in range(a.ndim)]
+        pos = xp.where(hit, xp.arange(a.shape[d]).reshape(shape), 0)
+        idx = xp.maximum.accumulate(pos, axis=d) if a.size else pos
+    values, indices = wrap(values, input._device), wrap(idx.astype(np.int64), input._device)
+    if requires_grad(input):
+        node = record(CummaxBackward0 if kind == "cummax" else CumminBackward0, (input,),
+                      (values,))
+        node.dim = d
+        node.save(indices)
+    return getattr(return_types, kind)((values, indices))
+
+
+def cummax(input, dim):
+    """Running maximum along ``dim`` and the index where each was reached (the last one
+    among ties); the gradient goes to those indices."""
+    return _cum_extreme(input, dim, "cummax")
+
+
+def cummin(input, dim):
+    """Running minimum along ``dim``; see ``cummax``."""
+    return _cum_extreme(input, dim, "cummin")
+
+
+def _flip(t, dim):
+    from .shape import flip
+    return flip(t, dim)
+
+
+def _scatter_add(src, dim, index):
+    """``zeros_like(src).scatter_add(dim, index, src)``: gradients sent to ``index``."""
+    from .indexing import scatter_add
+    return scatter_add(src.new_zeros(src.shape), dim, index, src)
+
+
+# -- median, nanmedian, mode -----------------------------------------------------------------
+class MedianBackward0(Node):
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        return _evenly(grad, x, result)
+
+
+class NanmedianBackward0(MedianBackward0):
+    pass
+
+
+class MedianBackward1(MaxBackward0):
+    pass
+
+
+class NanmedianBackward1(MaxBackward0):
+    pass
+
+
+class ModeBackward0(MaxBackward0):
+    pass
+
+
+def _median_all(input, ignore_nan):
+    xp = xp_of(input)
+    a = input._data.reshape(-1)
+    if ignore_nan and _is_float(a.dtype):
+        a = a[~xp.isnan(a)]
+    if not a.size:
+        return xp.asarray(np.nan, dtype=input._data.dtype)
+    if _is_float(a.dtype) and xp.isnan(a).any():
+        return xp.asarray(np.nan, dtype=a.dtype)
+    return xp.partition(a, (a.size - 1) // 2)[(a.size - 1) // 2]
+
+
+def _median_dim(input, dim, keepdim, out, name):
+    xp = xp_of(input)
+    a = input._data
+    d = _one_dim(dim, a.ndim, name)
+    if a.ndim == 0:
+        values, idx = a.copy(), xp.zeros((), np.int64)
+    else:
+        _check_nonempty(a, (d,), "median():")
+        order = xp.argsort(a, axis=d, kind="stable")  # NaN sorts last
+        n = a.shape[d]
+        if _is_float(a.dtype):
+            nan = xp.isnan(a)
+            if name == "nanmedian":
+                k = xp.maximum((n - nan.sum(axis=d, keepdims=True) - 1) // 2, 0)
+                idx = xp.take_along_axis(order, k, d)
+            else:
+                idx = xp.take(order, [(n - 1) // 2], axis=d)
+                has_nan = nan.any(axis=d, keepdims=True)
+                idx = xp.where(has_nan, nan.argmax(axis=d, keepdims=True), idx)
+        else:
+            idx = xp.take(order, [(n - 1) // 2], axis=d)
+        values = xp.take_along_axis(a, idx, d)
+        if not keepdim:
+            values, idx = values.squeeze(d), idx.squeeze(d)
+    values, indices = wrap(values, input._device), wrap(idx.astype(np.int64), input._device)
+    if out is None and requires_grad(input):
+        cls = NanmedianBackward1 if name == "nanmedian" else MedianBackward1
+        node = record(cls, (input,), (values,))
+        node.dim, node.keepdim = d, keepdim
+        node.save(indices)
+    return _named(getattr(return_types, name), values, indices, out, name, input)
+
+
+def _median(input, dim, keepdim, out, name):
+    if dim is not None:
+        return _median_dim(input, dim, keepdim, out, name)
+    result = wrap(_median_all(input, name == "nanmedian"), input._device)
+    if out is not None:
+        return _out(result, out, name, (input,))
+    if requires_grad(input):
+        node = record(NanmedianBackward0 if name == "nanmedian" else MedianBackward0, (input,),
+                      (result,))
+        node.save(input, result)
+    return result
+
+
+def median(input, dim=None, keepdim=False, *, out=None):
+    """The lower median (of the flattened tensor, or ``(values, indices)`` along ``dim``);
+    NaN propagates. Without ``dim`` the gradient is split among ties."""
+    return _median(input, dim, keepdim, out, "median")
+
+
+def nanmedian(input, dim=None, keepdim=False, *, out=None):
+    """``median`` ignoring NaN (NaN only where a slice is all NaN)."""
+    return _median(input, dim, keepdim, out, "nanmedian")
+
+
+def mode(input, dim=-1, keepdim=False, *, out=None):
+    """The most frequent value along ``dim`` (the smallest among equally frequent ones) and
+    the index of its last occurrence, as ``(values, indices)``."""
+    xp = xp_of(input)
+    a = input._data
+    d = _one_dim(dim, a.ndim, "mode")
+    if a.ndim == 0:
+        values, idx = a.copy(), xp.zeros((), np.int64)
+    else:
+        n = a.shape[d]
+        _check_nonempty(a, (d,), "mode():")
+        m = xp.moveaxis(a, d, -1)
+        s = xp.sort(m, axis=-1)
+        start = xp.ones(s.shape, bool)
+        start[..., 1:] = s[..., 1:] != s[..., :-1]
+        ar = xp.arange(n)
+        run_start = xp.maximum.accumulate(xp.where(start, ar, 0), axis=-1)
+        best = (ar - run_start).argmax(axis=-1)[..., None]  # first value with the longest run
+        val = xp.take_along_axis(s, best, -1)
+        last = n - 1 - (m == val)[..., ::-1].argmax(axis=-1)[..., None]
+        values, idx = xp.moveaxis(val, -1, d), xp.moveaxis(last, -1, d)
+        if not keepdim:
+            values, idx = values.squeeze(d), idx.squeeze(d)
+        values = values.copy()
+    values, indices = wrap(values, input._device), wrap(idx.astype(np.int64), input._device)
+    if out is None and requires_grad(input):
+        node = record(ModeBackward0, (input,), (values,))
+        node.dim, node.keepdim = d, keepdim
+        node.save(indices)
+    return _named(return_types.mode, values, indices, out, "mode", input)
+
+
+# -- sum_to_size -----------------------------------------------------------------------------
 def sum_to_size(self, *size):
     """Sum ``self`` down to ``size``, which it must be broadcastable from."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
@@ -110,14 +1065,10 @@ def sum_to_size(self, *size):
     if tuple(size) == shape:
         return self
     lead = len(shape) - len(size)
-    if lead < 0 or any(s != 1 and s != shape[lead + i] for i, s in enumerate(size)):
-        raise RuntimeError(f"size {{{', '.join(map(str, size))}}} is not expandable to size "
-                           f"{{{', '.join(map(str, shape))}}}.")
+    if lead < 0 or builtins.any(s != 1 and s != shape[lead + i] for i, s in enumerate(size)):
+        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size "
+                           f"{{{list(shape)}}}.")
     dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size)
                                       if s == 1 and shape[lead + i] != 1)
     out = sum(self, dims, keepdim=True) if dims else self
     return out.view(size) if lead else out
-
-
-def _is_tensor(x):
-    return isinstance(x, Tensor)

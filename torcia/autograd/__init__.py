@@ -26,6 +26,9 @@ def _make_grads(outputs, grads, is_grads_batched=False):
     out = []
     for i, (t, g) in enumerate(zip(outputs, grads)):
         if g is None:
+            if not t.requires_grad:  # the engine raises "element i ... does not require grad"
+                out.append(None)
+                continue
             if t._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if not (t.is_floating_point() or t.is_complex()):
@@ -51,29 +54,24 @@ def _make_grads(outputs, grads, is_grads_batched=False):
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
              grad_variables=None, inputs=None):
     """Accumulate gradients of ``tensors`` into the ``.grad`` of graph leaves."""
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     tensors = _as_tuple(tensors)
     grads = _as_tuple(grad_tensors) or (None,) * len(tensors)
     if len(grads) != len(tensors):
-        raise RuntimeError(f"got {len(grads)} tensors and {len(tensors)} gradients")
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(grads)} gradients")
     if retain_graph is None:
         retain_graph = create_graph
     grads = _make_grads(tensors, grads)
     if inputs is not None:
-        inputs = _as_tuple(inputs)
-        if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-        results = graph.run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs,
-                                     allow_unused=True)
-        for t, g in zip(inputs, results):
-            if g is not None:
-                _accumulate_into(t, g, create_graph)
+        for t in inputs:
+            t.retain_grad()  # a non-leaf input keeps its .grad (as PyTorch does)
+        graph.run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs,
+                           allow_unused=True, accumulate=True)
         return
     graph.run_backward(tensors, grads, retain_graph, create_graph)
-
-
-def _accumulate_into(t, g, create_graph):
-    g = g if create_graph else g.detach()
-    t._grad = g.clone() if t._grad is None else t._grad + g
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -83,6 +81,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     grads = _as_tuple(grad_outputs) or (None,) * len(outputs)
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     if allow_unused is None:
         allow_unused = materialize_grads
     if retain_graph is None:

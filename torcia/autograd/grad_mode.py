@@ -39,15 +39,26 @@ class _DecoratorContextManager:
         if inspect.isgeneratorfunction(func):
             @functools.wraps(func)
             def generator(*args, **kwargs):
+                # The mode holds while the generator runs, not while it is suspended.
                 gen = func(*args, **kwargs)
-                with self.clone():
-                    item = next(gen)
-                while True:
-                    try:
-                        with self.clone():
-                            item = gen.send((yield item))
-                    except StopIteration as stop:
-                        return stop.value
+                try:
+                    with self.clone():
+                        item = gen.send(None)
+                    while True:
+                        try:
+                            sent = yield item
+                        except GeneratorExit:
+                            with self.clone():
+                                gen.close()
+                            raise
+                        except BaseException as exc:  # noqa: BLE001 - thrown into the generator
+                            with self.clone():
+                                item = gen.throw(exc)
+                        else:
+                            with self.clone():
+                                item = gen.send(sent)
+                except StopIteration as stop:
+                    return stop.value
             return generator
 
         @functools.wraps(func)
@@ -115,7 +126,8 @@ class set_grad_enabled(_DecoratorContextManager):
 
 
 class inference_mode(_DecoratorContextManager):
-    """Like no_grad, for inference; ``inference_mode(False)`` leaves the mode unchanged."""
+    """Like no_grad, for inference; ``inference_mode(False)`` turns grad mode on (as in
+    PyTorch, whose InferenceMode(false) sets grad mode to ``not mode``)."""
 
     def __new__(cls, mode=True):
         if callable(mode):  # bare @inference_mode
@@ -127,8 +139,7 @@ class inference_mode(_DecoratorContextManager):
 
     def __enter__(self):
         self.prev = (state.enabled, state.inference)
-        if self.mode:
-            state.enabled, state.inference = False, True
+        state.enabled, state.inference = not self.mode, bool(self.mode)
 
     def __exit__(self, *exc):
         state.enabled, state.inference = self.prev

@@ -55,7 +55,7 @@ def _analytical(func, inputs, idx):
             continue
         for e in range(out.numel()):
             g = zeros_like(out)
-            g._data.reshape(-1)[e] = 1
+            g._data.flat[e] = 1  # C-order index, whatever the layout zeros_like kept
             grads = autograd_grad([out], diff, [g], retain_graph=True, allow_unused=True)
             for k, gi in enumerate(grads):
                 if gi is not None:
@@ -75,7 +75,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     idx = _diff_inputs(inputs)
     if not idx:
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but "
-                         "none of the them have requires_grad=True.")
+                         "none of them have requires_grad=True.")
     for i in idx:
         t = inputs[i]
         if t.is_complex():

@@ -42,7 +42,7 @@ class Node:
         return type(self).__name__
 
     def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     @property
     def needs_input_grad(self):
@@ -111,8 +111,7 @@ class Node:
         return _add_hook(self._pre_hooks, fn)
 
     def __call__(self, *grads):
-        with grad_mode.no_grad():
-            return self.backward(*grads)
+        return self.backward(*grads)  # in the caller's grad mode, as PyTorch's nodes run
 
     def _input_metadata(self):
         return self._meta
@@ -142,8 +141,8 @@ def _modified_error(node, t, version):
     if type(t) is _SavedOutput:
         owner = f", which is output {t.output_nr} of {_short(node.name())},"
         t = t.tensor
-    elif t._grad_fn is not None:
-        owner = f", which is output {t._output_nr} of {_short(t._grad_fn.name())},"
+    elif t.grad_fn is not None:  # (a view changed in place names its regenerated node)
+        owner = f", which is output {t._output_nr} of {_short(t.grad_fn.name())},"
     else:
         owner = ""
     return RuntimeError(
@@ -245,7 +244,7 @@ def init_node(node, inputs):
     node._seq = next(_seq)
     node._saved = None
     if _anomaly[0]:
-        node._trace = traceback.format_stack()[:-3]
+        node._trace = _forward_trace()
 
 
 _NO_EDGE = (None, 0)
@@ -281,8 +280,30 @@ def record_binary(node_cls, x, y, out, spec, same_shape):
     else:
         node._saved = None
     if _anomaly[0]:
-        node._trace = traceback.format_stack()[:-3]
+        node._trace = _forward_trace()
+        if same_shape:  # keep metadata, so the engine checks this node's gradients for NaN
+            node._meta = ((x._data.shape, x._data.dtype, x._device),
+                          (y._data.shape, y._data.dtype, y._device))
     return node
+
+
+def _forward_trace():
+    """The forward call stack for anomaly mode, without torcia's own frames at its end."""
+    stack = traceback.extract_stack()
+    while stack and stack[-1].filename.startswith(_PACKAGE_DIR):
+        stack.pop()
+    return traceback.format_list(stack)
+
+
+def _anomaly_warning(node):
+    """PyTorch's warning naming the node that failed and the forward call that made it."""
+    if node._trace:
+        import warnings
+        warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused "
+                      "the error:\n" + "".join(node._trace), stacklevel=2)
+
+
+_PACKAGE_DIR = __file__.rsplit("/autograd/", 1)[0] + "/"
 
 
 def gradient_edge(t):
@@ -315,29 +336,38 @@ class AccumulateGrad(Node):
         self._seq = _LAST + next(_seq)  # accumulate as soon as ready, as PyTorch does
         self._saved = None
 
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
     def backward(self, grad):
         var = self.variable
         if var._hooks:
-            for hook in list(var._hooks.values()):
-                new = hook(grad)
-                if new is not None:
-                    grad = new
+            grad = _run_tensor_hooks(var._hooks, grad)
         old = var._grad
         if grad_mode.state.enabled:  # create_graph: keep the graph of the gradient
-            var._grad = grad if old is None else old + grad
+            # a copy (CopyBackwards, as PyTorch's clone_obey_contract) so .grad never aliases
+            var._grad = grad.new_empty(grad.shape).copy_(grad) if old is None else old + grad
         elif old is None:
             # Keep the gradient's memory only when nothing else can see it (PyTorch's
             # use_count == 1 rule): an array referenced from elsewhere, a view, or an
             # expanded (read-only) array is copied, so .grad never aliases another tensor.
             # (getrefcount sees the Tensor's own reference and its argument: 2 when unshared.)
             if sys.getrefcount(grad._data) > 2 or _not_plain(grad._data):
-                grad = grad.clone()
+                grad = _copy_like(grad, var._data)
             var._grad = grad.detach()
-        elif old._rg:
-            var._grad = old.detach() + grad
         else:
-            old.add_(grad)
+            old.add_(grad)  # in place, even into a .grad with history (as PyTorch does)
         return ()
+
+
+def _copy_like(grad, like):
+    """A fresh copy of ``grad`` laid out as the leaf's array (PyTorch's layout contract:
+    a leaf's .grad has the leaf's strides)."""
+    out = grad._alias()
+    out._data = grad._data.copy(order="F" if like.flags.f_contiguous and
+                                not like.flags.c_contiguous else "C")
+    out._vc = [0]
+    return out
 
 
 def _not_plain(arr):
@@ -359,35 +389,38 @@ def _validate(node, grads):
     for i, (g, meta) in enumerate(zip(grads, node._meta)):
         if g is not None and meta is not None:
             if g._data.shape != meta[0]:
+                if not _expandable(meta[0], g._data.shape):
+                    raise RuntimeError(
+                        f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                        f"{list(g._data.shape)} but expected shape compatible with "
+                        f"{list(meta[0])}")
                 g = g.sum_to_size(meta[0])
             if g._data.dtype != meta[1]:
                 g = g.to(_from_np(meta[1]))
             if _anomaly[0] and _anomaly[1] and g.isnan().any().item():
+                _anomaly_warning(node)
                 raise RuntimeError(f"Function '{node.name()}' returned nan values in its "
                                    f"{i}th output.")
             out[i] = g
     return out
 
 
+def _expandable(shape, to):
+    """Whether ``shape`` broadcasts to ``to`` (a gradient of that shape can be summed back)."""
+    if len(shape) > len(to):
+        return False
+    return all(a == b or a == 1 for a, b in zip(reversed(shape), reversed(to)))
+
+
 def _call_node(node, grads):
     """Run a node's hooks and backward on its output gradients; return input gradients."""
-    if node._tensor_pre_hooks:
-        grads = list(grads)
-        for nr, hooks in node._tensor_pre_hooks.items():
-            for hook in list(hooks.values()):
-                if grads[nr] is not None:
-                    new = hook(grads[nr])
-                    if new is not None:
-                        grads[nr] = new
-    if node._retain_grad_hooks:
-        for nr, fn in node._retain_grad_hooks.items():
-            if grads[nr] is not None:
-                fn(grads[nr])
+    if node._tensor_pre_hooks or node._retain_grad_hooks:
+        grads = _tensor_hooks(node, list(grads))
     if node._pre_hooks:
         for hook in list(node._pre_hooks.values()):
             new = hook(tuple(grads))
             if new is not None:
-                grads = list(new)
+                grads = list(_check_hook_values(hook, grads, new))
     for g in grads:
         if g is not None:
             break
@@ -396,10 +429,8 @@ def _call_node(node, grads):
     try:
         result = node.backward(*grads)
     except Exception:
-        if _anomaly[0] and node._trace:
-            import sys
-            print("Traceback of forward call that caused the error:\n" + "".join(node._trace),
-                  file=sys.stderr)
+        if _anomaly[0]:
+            _anomaly_warning(node)
         raise
     if type(result) is not tuple:
         result = (result,)
@@ -410,13 +441,18 @@ def _call_node(node, grads):
         for hook in list(node._hooks.values()):
             new = hook(result, tuple(grads))
             if new is not None:
-                result = tuple(new)
+                result = _check_hook_values(hook, result, new)
     return result
 
 
 def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
-                 allow_unused=False):
-    """Run the graph from ``roots``; accumulate into leaves, or return grads of ``inputs``."""
+                 allow_unused=False, accumulate=False):
+    """Run the graph from ``roots``; accumulate into leaves, or return grads of ``inputs``.
+
+    With ``inputs``, only nodes on a path to an input run (PyTorch's exec_info); with
+    ``accumulate`` (``backward(inputs=)``) the inputs' own nodes run too, so leaves accumulate
+    through their AccumulateGrad. An input whose node does not run gets its gradient after its
+    tensor hooks; one whose node runs, before them (as PyTorch captures it)."""
     root_edges = []
     for i, t in enumerate(roots):
         edge = gradient_edge(t)
@@ -428,6 +464,7 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
     deps = {}
     stack = [e[0] for e in root_edges]
     seen = set(stack)
+    stack = list(seen)  # roots sharing a node (outputs of one op) are walked once
     while stack:
         for nxt, _ in stack.pop().next_functions:
             if nxt is not None:
@@ -446,11 +483,15 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
             if edge[0] is None:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             captures.setdefault(edge[0], []).append((edge[1], i))
-        needed = _needed_nodes(seen, captures)
+        needed = _needed_nodes(seen, captures, accumulate)
     buffers = {}
     owned = set()  # ids of buffered sums the engine made itself: safe to add into in place
-    for (node, nr), g in zip(root_edges, grad_roots):
-        _accumulate(buffers, owned, node, nr, g._alias(), True)  # the caller keeps its tensor
+    for (node, nr), g, t in zip(root_edges, grad_roots, roots):
+        if g._data.dtype != t._data.dtype:  # the engine casts a root's gradient to its dtype
+            g = g.to(t.dtype)
+        # the caller keeps its tensor (an alias makes AccumulateGrad copy it); a graph of the
+        # backward keeps the gradient's own history, so grads w.r.t. grad_outputs work
+        _accumulate(buffers, owned, node, nr, g if create_graph else g._alias(), True)
     heap = []
     for node in {id(e[0]): e[0] for e in root_edges}.values():
         if node not in deps:
@@ -470,14 +511,19 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                 for g in grads:
                     owned.discard(id(g))
             if captures is not None:
-                for nr, i in captures.get(node, ()):
-                    results[i] = grads[nr]
-                out = _call_node(node, grads) if node in needed and (
-                    type(node) is not AccumulateGrad) else None
+                run = node in needed
+                cap = captures.get(node)
+                if cap is not None:
+                    if not run:
+                        grads = _capture_hooks(node, grads)
+                    for nr, i in cap:
+                        results[i] = grads[nr]
+                out = _call_node(node, grads) if run else None
             else:
                 out = _call_node(node, grads)
             del grads
-            if not retain_graph and node._saved is not None:
+            if not retain_graph and node._saved is not None and (
+                    captures is None or node in needed):  # a node that ran frees its buffers
                 node._saved = _FREED
             if out is None:
                 out = _NONES
@@ -531,12 +577,76 @@ def _accumulate(buffers, owned, node, nr, g, create_graph):
             owned.add(id(new))
 
 
-def _needed_nodes(nodes, captures):
-    """Nodes on some path from the roots to a captured node (others need not run)."""
+def _needed_nodes(nodes, captures, accumulate):
+    """Nodes that must run: those with an edge to a needed or captured node, and with
+    ``accumulate`` the captured nodes themselves (PyTorch's ``needed_``)."""
     needed = set()
     # A node is made after the nodes of its inputs, so ascending sequence numbers visit
     # every node after all of its children (accumulators have none).
     for node in sorted(nodes, key=lambda n: -1 if type(n) is AccumulateGrad else n._seq):
-        if node in captures or any(n in needed for n, _ in node.next_functions):
+        if (accumulate and node in captures) or any(
+                n in needed or n in captures for n, _ in node.next_functions):
             needed.add(node)
     return needed
+
+
+def _capture_hooks(node, grads):
+    """The tensor hooks of a captured node that does not run, applied to its gradients."""
+    if type(node) is AccumulateGrad:
+        hooks = node.variable._hooks
+        if hooks and grads[0] is not None:
+            grads = [_run_tensor_hooks(hooks, grads[0])]
+        return grads
+    if node._tensor_pre_hooks or node._retain_grad_hooks:
+        grads = _tensor_hooks(node, list(grads))
+    return grads
+
+
+def _tensor_hooks(node, grads):
+    """Run the hooks of a node's output tensors (register_hook, then retain_grad)."""
+    if node._tensor_pre_hooks:
+        for nr, hooks in node._tensor_pre_hooks.items():
+            if grads[nr] is not None:
+                grads[nr] = _run_tensor_hooks(hooks, grads[nr])
+    if node._retain_grad_hooks:
+        for nr, fn in node._retain_grad_hooks.items():
+            if grads[nr] is not None:
+                fn(grads[nr])
+    return grads
+
+
+def _run_tensor_hooks(hooks, grad):
+    """Apply a tensor's gradient hooks in order; each may return a replacement."""
+    for hook in list(hooks.values()):
+        new = hook(grad)
+        if new is not None:
+            grad = _check_hook_result(hook, grad, new)
+    return grad
+
+
+def _hook_name(hook):
+    return getattr(hook, "__name__", "<unknown>")
+
+
+def _check_hook_result(hook, old, new):
+    """PyTorch's rule: a hook may change a gradient's values, not its type or size."""
+    from .._tensor import Tensor
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    if old is None:
+        raise RuntimeError("can't replace a None gradient with a non-None value")
+    if new._data.dtype != old._data.dtype or new._device != old._device:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the type of value (was "
+                           f"{old.type()} got {new.type()})")
+    if new._data.shape != old._data.shape:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
+    return new
+
+
+def _check_hook_values(hook, old, new):
+    """A node hook's returned gradients: as many as before, each checked."""
+    new = tuple(new)
+    if len(new) != len(old):
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has returned an incorrect number of "
+                           f"values (got {len(new)}, but expected {len(old)})")
+    return tuple(n if n is None else _check_hook_result(hook, o, n) for o, n in zip(old, new))
