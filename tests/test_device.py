@@ -135,7 +135,6 @@ def test_default_device_context():
             lib.set_default_device(None)
     same(fn)
     if NO_CUDA:
-        with torcia.device("cuda"):
-            with pytest.raises(AssertionError):
-                torcia.zeros(2)
+        with torcia.device("cuda"), pytest.raises(AssertionError):
+            torcia.zeros(2)
         assert torcia.zeros(2).device == torcia.device("cpu")

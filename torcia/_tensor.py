@@ -12,7 +12,8 @@ import weakref
 import numpy as np
 
 from . import _dtype
-from ._device import CPU, device as _device_cls, to_device
+from ._device import CPU, to_device
+from ._device import device as _device_cls
 from .autograd import grad_mode
 
 __all__ = ["Tensor", "Size", "wrap"]
@@ -467,7 +468,7 @@ class Tensor:
         elif isinstance(dtype, type):
             mod = dtype.__module__
             name = dtype.__name__ if mod == "builtins" else f"{mod}.{dtype.__name__}"
-            raise ValueError(f"invalid type: '{name}'")
+            raise ValueError(f"invalid type: '{name}'")  # noqa: TRY004 - PyTorch's type
         else:
             raise TypeError("dtype must be a type, str, or dtype object")
         return self.to(device=dev, dtype=target)
@@ -645,11 +646,6 @@ def copy_dict(d, memo):
     return {k: copy.deepcopy(v, memo) for k, v in d.items()}
 
 
-def _is_int_data(data):
-    arr = np.asarray(data) if not isinstance(data, np.ndarray) else data
-    return arr.dtype.kind in "iub"
-
-
 def _address(arr):
     return arr.__array_interface__["data"][0] if isinstance(arr, np.ndarray) else arr.data.ptr
 
@@ -771,6 +767,43 @@ def install_operators():
     T.__irshift__ = lambda self, other: self.bitwise_right_shift_(other)
     T.real = property(P.real, _set_part(P.real))
     T.imag = property(P.imag, _set_part(P.imag))
+    _defer_numpy_operands(T)
+
+
+# Note [NumPy operands]
+# As in PyTorch, operators return NotImplemented for a NumPy array operand (== excepted), so
+# NumPy computes ``tensor + array`` with its own promotion and hands the result back as a tensor
+# through Tensor.__array_wrap__, while ``array + tensor`` raises NumPy's TypeError; in-place
+# forms fall back to the out-of-place ones. ``array / tensor`` works, as in PyTorch.
+_NUMPY_DEFERS = (
+    "__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__", "__rmul__",
+    "__imul__", "__truediv__", "__itruediv__", "__floordiv__", "__rfloordiv__", "__ifloordiv__",
+    "__mod__", "__rmod__", "__imod__", "__pow__", "__rpow__", "__ipow__", "__matmul__",
+    "__rmatmul__", "__and__", "__rand__", "__iand__", "__or__", "__ror__", "__ior__", "__xor__",
+    "__rxor__", "__ixor__", "__lshift__", "__rlshift__", "__ilshift__", "__rshift__",
+    "__rrshift__", "__irshift__", "__lt__", "__le__", "__gt__", "__ge__", "__ne__")
+
+
+def _defer_numpy_operands(T):
+    def defer(fn, name):
+        def op(self, other):
+            if isinstance(other, np.ndarray):
+                return NotImplemented
+            return fn(self, other)
+        op.__name__, op.__qualname__, op.__doc__ = name, f"Tensor.{name}", fn.__doc__
+        return op
+
+    for name in _NUMPY_DEFERS:
+        fn = T.__dict__.get(name)
+        if fn is not None:
+            setattr(T, name, defer(fn, name))
+    rtruediv = T.__rtruediv__
+
+    def __rtruediv__(self, other):
+        if isinstance(other, np.ndarray):
+            return np.multiply(other, self.reciprocal())
+        return rtruediv(self, other)
+    T.__rtruediv__ = __rtruediv__
 
 
 def _set_part(get):

@@ -5,7 +5,7 @@ import warnings
 
 import pytest
 
-from .common import T, same, same_error
+from .common import LIBS, T, same, same_error
 
 
 def _state(lib):
@@ -100,7 +100,7 @@ def test_nan_without_anomaly_mode_is_silent():
 
 
 def test_forward_traceback_reported():
-    for lib in __import__("tests.autograd.common", fromlist=["LIBS"]).LIBS:
+    for lib in LIBS:
         class Bad(lib.autograd.Function):
             @staticmethod
             def forward(ctx, x):
@@ -125,7 +125,7 @@ def test_forward_traceback_reported():
 
 
 def test_nan_error_reports_forward_traceback():
-    for lib in __import__("tests.autograd.common", fromlist=["LIBS"]).LIBS:
+    for lib in LIBS:
         x = T(lib, [0.0, 1.0])
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")

@@ -3,6 +3,7 @@ mark_non_differentiable, set_materialize_grads, once_differentiable, setup_conte
 non-tensor arguments and outputs, multiple outputs, and gradcheck of custom functions."""
 
 import pytest
+import torch
 
 from .common import T, arr, graph, same, same_error
 
@@ -570,17 +571,19 @@ def test_gradcheck_custom(name, inputs):
 
 
 def test_gradcheck_catches_wrong_backward():
-    import torch
+    from torch.autograd.gradcheck import GradcheckError as TorchError
 
     import torcia
-    for lib in (torch, torcia):
+    from torcia.autograd.gradcheck import GradcheckError
+    assert issubclass(GradcheckError, RuntimeError)
+    for lib, error in ((torch, TorchError), (torcia, GradcheckError)):
         F = fns(lib)["WrongBackward"]
         x = lib.tensor(arr(2, 3, seed=3), requires_grad=True)
-        with pytest.raises(lib.autograd.gradcheck.GradcheckError if hasattr(
-                lib.autograd.gradcheck, "GradcheckError") else RuntimeError,
-                match="Jacobian mismatch for output 0 with respect to input 0"):
+        with pytest.raises(error, match="Jacobian mismatch for output 0 with respect to input 0"):
             lib.autograd.gradcheck(F.apply, (x,))
         assert lib.autograd.gradcheck(F.apply, (x,), raise_exception=False) is False
+    same_error(lambda lib: lib.autograd.gradcheck(fns(lib)["WrongBackward"].apply,
+                                                  (T(lib, arr(2, 3, seed=3)),)))
 
 
 def test_repr_of_custom_function_output():

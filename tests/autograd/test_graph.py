@@ -12,6 +12,7 @@ from .common import T, arr, error_of, grads, graph, same, same_error
 A = arr(3, 4, seed=1)
 B = arr(3, 4, seed=2, low=0.5)
 G = arr(3, 4, seed=4)
+V = arr(4, seed=3)
 
 EXPRESSIONS = [
     "x + 1", "1 + x", "x - 1", "1 - x", "x * 2", "2 * x", "x / 2", "2 / x", "x ** 2", "2 ** x",
@@ -733,3 +734,23 @@ def test_shared_subgraph_freed_by_first_backward():
         a.sum().backward()
         b.sum().backward()
     same_error(f)
+
+
+def test_gradient_kept_by_hooks_not_aliased_by_grad():
+    def f(lib):
+        x, h, k = T(lib, V), T(lib, V), T(lib, V)
+        seen = []
+        x.register_hook(lambda g: seen.append(g))
+        (x * 2).sum().backward()
+        (x * 3).sum().backward()
+        c = h.clone()
+        c.register_hook(lambda g: seen.append(g))
+        c.backward(T(lib, V * 2, False))
+        h.grad.mul_(10)
+        m = k * 2
+        m.grad_fn.register_prehook(lambda go: seen.append(go[0]))
+        m.grad_fn.register_hook(lambda gi, go: seen.append(gi[0]))
+        (m * 1).sum().backward()
+        k.grad.zero_()
+        return seen, x.grad, h.grad
+    same(f)

@@ -11,6 +11,11 @@ C = arr(4, seed=3)
 G = arr(3, 4, seed=4)
 
 
+def run(op, names):
+    """Run the statement ``op`` (the in-place change under test) with ``names`` bound."""
+    exec(op, dict(names))  # noqa: S102 - statements from this file's parameter lists
+
+
 # -- version counter and saved tensors -------------------------------------------------------
 def test_version_counter():
     def f(lib):
@@ -139,7 +144,7 @@ def test_inplace_on_non_leaf(op):
         h = x * 1
         if op.startswith("h.sqrt"):
             h = x * x + 1
-        exec(op)  # noqa: S102 - the in-place statement under test
+        run(op, locals())
         (h * h).sum().backward()
         return h, graph(h), x.grad, y.grad
     try:
@@ -253,7 +258,7 @@ def test_inplace_on_view(op):
     def f(lib):
         x, y = T(lib, A), T(lib, B)
         h = x * 1
-        exec(op)  # noqa: S102 - the in-place statement under test
+        run(op, locals())
         out = (h * h).sum()
         out.backward()
         return h, graph(h, depth=4), x.grad, y.grad
@@ -265,7 +270,7 @@ def test_inplace_on_view_double_backward(op):
     def f(lib):
         x, y = T(lib, A), T(lib, B)
         h = x * x
-        exec(op)  # noqa: S102 - the in-place statement under test
+        run(op, locals())
         gx, gy = lib.autograd.grad((h * h).sum(), [x, y], create_graph=True,
                                    allow_unused=True)
         s = gx.sum() + (gy.sum() if gy is not None else 0)
@@ -529,7 +534,7 @@ def test_repr_after_inplace(op):
         x, y = T(lib, [[1.0, 2.0], [3.0, 4.0]]), T(lib, [[0.5, 1.5], [2.5, 3.5]])
         h = x * 1
         v = h[1]
-        exec(op)  # noqa: S102 - the in-place statement under test
+        run(op, locals())
         return repr(h), repr(v)
     same(f)
 
@@ -546,7 +551,7 @@ def test_view_of_plain_base_gains_history(op):
         h = lib.ones(3, 4, dtype=lib.float64)
         v = h[0]
         w = h[:, 1:3]
-        exec(op)  # noqa: S102 - the in-place statement under test
+        run(op, locals())
         ((v * v).sum() + (w * 3).sum()).backward()
         return v.requires_grad, w.requires_grad, graph(v, depth=3), y.grad
     same(f)

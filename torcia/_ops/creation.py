@@ -68,7 +68,7 @@ METHODS = ["clone", "new_tensor", "new_zeros", "new_ones", "new_full", "new_empt
 _bool, _int, _float, _complex, _range = builtins.bool, builtins.int, builtins.float, \
     builtins.complex, builtins.range
 _BF16 = _dtype.bfloat16.np
-_F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
+_F16 = np.dtype(np.float16)
 
 
 class memory_format:
@@ -119,24 +119,27 @@ def _is_int(x):
     return True
 
 
-def _size(fn, size, kw=None):
+def _size(fn, args, **kw):
     """A shape tuple from ``f(2, 3)``, ``f((2, 3))``, ``f(torch.Size)`` or ``size=``."""
-    if kw is not None:
-        if size:
+    if kw:
+        if set(kw) != {"size"}:
+            raise TypeError(f"{fn}() got an unexpected keyword argument "
+                            f"'{next(k for k in kw if k != 'size')}'")
+        if args:
             raise TypeError(f"{fn}() got multiple values for argument 'size'")
-        size = (kw,)
-    if not size:
+        args = (kw["size"],)
+    if not args:
         raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
-    if len(size) == 1 and not _is_int(size[0]):
-        seq = size[0]
+    if len(args) == 1 and not _is_int(args[0]):
+        seq = args[0]
         if not isinstance(seq, (tuple, list, Size)):
             raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, not "
                             f"{type(seq).__name__}")
-        size = seq
-    elif len(size) > 1 and isinstance(size[0], (tuple, list)):
-        raise TypeError(f"{fn}() takes 1 positional argument but {len(size)} were given")
+        args = seq
+    elif len(args) > 1 and isinstance(args[0], (tuple, list)):
+        raise TypeError(f"{fn}() takes 1 positional argument but {len(args)} were given")
     out = []
-    for i, s in enumerate(size):
+    for i, s in enumerate(args):
         if not _is_int(s):
             raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos {i + 1} "
                             f"with error \"type must be tuple of ints,but got "
@@ -341,8 +344,10 @@ def _scalar(value, fn, arg="fill_value", pos=2):
         if isinstance(value, np.integer):
             return _int(value), _dtype.int64
         if isinstance(value, np.complexfloating):  # PyTorch reads these as real doubles
-            warnings.warn("Casting complex values to real discards the imaginary part",
-                          UserWarning, stacklevel=3)
+            if not _warned_complex_cast[0]:
+                _warned_complex_cast[0] = True
+                warnings.warn("Casting complex values to real discards the imaginary part",
+                              UserWarning, stacklevel=3)
             return _float(value.real), _dtype.get_default_dtype()
         if isinstance(value, (np.floating, np.bool_)):
             return _float(value), _dtype.get_default_dtype()
@@ -385,8 +390,6 @@ def _fill_array(shape, value, d):
     v = _checked(value, d)
     if d is _dtype.float16 or d is _dtype.bfloat16:
         v = np.float32(v)
-    if v == 0 and not isinstance(v, _complex) or v == 0j:
-        return np.zeros(shape, d.np)
     return np.full(shape, v, d.np)
 
 
@@ -419,17 +422,14 @@ def _is_seq(x):
 
 def _np_dtype_of(npd):
     """The torcia dtype of a NumPy array's dtype, or PyTorch's TypeError."""
-    d = _dtype.from_np.get(npd)
-    if d is None or (npd.byteorder not in "=|" and npd.byteorder != _NATIVE):
-        if npd.kind in "biufc" and npd.byteorder not in "=|" and npd.byteorder != _NATIVE:
-            raise ValueError("given numpy array has byte order different from the native byte "
-                             "order. Conversion between byte orders is currently not supported.")
-        raise TypeError(f"can't convert np.ndarray of type numpy.{npd.type.__name__}. The only "
-                        f"supported types are: {_SUPPORTED_NP}.")
-    return d
-
-
-_NATIVE = "<" if np.little_endian else ">"
+    d = _dtype.from_np.get(npd)  # non-native byte orders are other NumPy dtypes: not found
+    if d is not None:
+        return d
+    if npd.kind in "biufc" and not npd.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte "
+                         "order. Conversion between byte orders is currently not supported.")
+    raise TypeError(f"can't convert np.ndarray of type numpy.{npd.type.__name__}. The only "
+                    f"supported types are: {_SUPPORTED_NP}.")
 
 
 def _compute_sizes(data):
@@ -560,7 +560,8 @@ def _flatten(obj, sizes, dim, out):
     if dim == len(sizes):
         out.append(obj)
         return
-    if isinstance(obj, np.ndarray) and obj.shape == tuple(sizes[dim:]) and obj.dtype.kind in "biufc":
+    if (isinstance(obj, np.ndarray) and obj.shape == tuple(sizes[dim:])
+            and obj.dtype.kind in "biufc"):
         out.extend(obj.ravel().tolist() if obj.dtype != _BF16 else
                    obj.astype(np.float32).ravel().tolist())
         return
@@ -872,7 +873,7 @@ def _factory_dtype(dtype, fn):
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, **kw):
     """A tensor of zeros of shape ``size`` (ints, a sequence or a torch.Size)."""
-    shape = _size("zeros", size, *kw.values()) if kw else _size("zeros", size)
+    shape = _size("zeros", size, **kw)
     d = _factory_dtype(dtype, "zeros")
     return _finish(np.zeros(shape, d.np), device_arg(device, "zeros"), requires_grad, out)
 
@@ -880,7 +881,7 @@ def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False, **kw):
     """A tensor of ones of shape ``size``."""
-    shape = _size("ones", size, *kw.values()) if kw else _size("ones", size)
+    shape = _size("ones", size, **kw)
     d = _factory_dtype(dtype, "ones")
     return _finish(np.ones(shape, d.np), device_arg(device, "ones"), requires_grad, out)
 
@@ -888,7 +889,7 @@ def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=Fa
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False, memory_format=None, **kw):
     """An uninitialised tensor of shape ``size``."""
-    shape = _size("empty", size, *kw.values()) if kw else _size("empty", size)
+    shape = _size("empty", size, **kw)
     d = _factory_dtype(dtype, "empty")
     return _finish(np.empty(shape, d.np), device_arg(device, "empty"), requires_grad, out)
 
@@ -1015,7 +1016,7 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False,
 
 
 def _new(self, fn, make, size, dtype, device, requires_grad, kw):
-    shape = _size(fn, size, *kw.values()) if kw else _size(fn, size)
+    shape = _size(fn, size, **kw)
     d = _dtype_arg(dtype, fn) or self.dtype
     dev = self._device if device is None else device_arg(device, fn)
     return _finish(make(shape, d.np), dev, requires_grad)
@@ -1313,7 +1314,10 @@ def _linspace_values(s, e, steps, d):
         b = (np.float64(e32) - step * k).astype(npd)
         return np.where(first, a, b)
     f32 = np.float32
-    r = lambda x: np.asarray(x, f32).astype(npd).astype(f32)
+
+    def r(x):  # round to the half type, back in float
+        return np.asarray(x, f32).astype(npd).astype(f32)
+
     s16, e16 = r(sv), r(ev)
     step = r(r(e16 - s16) / r(steps - 1))
     a = r(s16 + r(step * r(i.astype(f32))))

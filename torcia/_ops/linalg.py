@@ -34,10 +34,10 @@ from .shape import UnsafeViewBackward0
 
 __all__ = ["addbmm", "addmm", "addmv", "addr", "baddbmm", "bmm", "chain_matmul", "cholesky",
            "cross", "det", "dot", "einsum", "ger", "inner", "inverse", "logdet", "matmul",
-           "matrix_power", "mm", "mv", "norm", "outer", "qr", "slogdet", "svd", "tensordot",
+           "matrix_power", "mm", "mv", "outer", "qr", "slogdet", "svd", "tensordot",
            "trace", "vdot"]
 METHODS = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm",
-           "addmv", "addr", "baddbmm", "addbmm", "norm", "det", "inverse", "logdet", "slogdet",
+           "addmv", "addr", "baddbmm", "addbmm", "det", "inverse", "logdet", "slogdet",
            "matrix_power", "cross", "trace", "svd", "cholesky", "qr"]
 INPLACE = ["addmm", "addmv", "addr", "baddbmm", "addbmm"]
 
@@ -1574,22 +1574,6 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
     else:
         result = vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
     return result if out is None else _to_out(result, out, "linalg_norm", (A,))
-
-
-def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    """The old ``torch.norm``: 'fro' and numbers are vector norms over ``dim`` (all dims by
-    default), 'nuc' the nuclear norm."""
-    _tensors("norm", input)
-    dims = [dim] if isinstance(dim, int) else (None if dim is None else list(dim))
-    if isinstance(p, str):
-        if p == "fro" and (dim is None or isinstance(dim, int) or len(dims) <= 2):
-            result = vector_norm(input, 2, dims, keepdim, dtype=dtype)
-        else:
-            result = matrix_norm(input, p, dims if dims is not None else list(range(input.ndim)),
-                                 keepdim, dtype=dtype)
-    else:
-        result = vector_norm(input, 2.0 if p is None else p, dims, keepdim, dtype=dtype)
-    return result if out is None else _to_out(result, out, "norm", (input,))
 
 
 # -- singular value decomposition -------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 import numpy as np
 
-
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
@@ -45,8 +44,8 @@ def _numerical(func, inputs, idx, eps):
 
 def _analytical(func, inputs, idx):
     """Jacobian blocks by one backward pass per output element (vector-Jacobian products)."""
-    from . import grad as autograd_grad
     from .._ops.creation import zeros_like
+    from . import grad as autograd_grad
     outs = _outputs(func, inputs)
     diff = [inputs[i] for i in idx]
     jac = [[np.zeros((inputs[i].numel(), o.numel())) for o in outs] for i in idx]
@@ -87,9 +86,15 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                           "precision floating point. ", UserWarning, stacklevel=2)
     numerical = _numerical(func, inputs, idx, eps)
     analytical = _analytical(func, inputs, idx)
+    differentiable = [o.requires_grad for o in _outputs(func, inputs)]
     for k, i in enumerate(idx):
         for j, (a, n) in enumerate(zip(analytical[k], numerical[k])):
-            if not np.allclose(a, n, rtol=rtol, atol=atol):
+            if not differentiable[j]:
+                if not np.allclose(n, 0, rtol=rtol, atol=atol):
+                    if not raise_exception:
+                        return False
+                    raise GradcheckError("Numerical gradient for function expected to be zero")
+            elif not np.allclose(a, n, rtol=rtol, atol=atol):
                 if not raise_exception:
                     return False
                 raise GradcheckError(
@@ -109,8 +114,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
                   masked=False):
     """Check second derivatives: gradcheck of the function that returns ``func``'s gradients."""
-    from . import grad as autograd_grad
     from .._ops.creation import tensor
+    from . import grad as autograd_grad
     inputs = _as_tuple(inputs)
     idx = _diff_inputs(inputs)
     if grad_outputs is None:

@@ -421,6 +421,7 @@ def _call_node(node, grads):
             new = hook(tuple(grads))
             if new is not None:
                 grads = list(_check_hook_values(hook, grads, new))
+        grads = [_unseen(g) for g in grads]
     for g in grads:
         if g is not None:
             break
@@ -442,6 +443,7 @@ def _call_node(node, grads):
             new = hook(result, tuple(grads))
             if new is not None:
                 result = _check_hook_values(hook, result, new)
+        result = tuple([_unseen(g) for g in result])
     return result
 
 
@@ -621,7 +623,15 @@ def _run_tensor_hooks(hooks, grad):
         new = hook(grad)
         if new is not None:
             grad = _check_hook_result(hook, grad, new)
-    return grad
+    return _unseen(grad)
+
+
+def _unseen(grad):
+    """The gradient a hook saw, as a new alias: if the hook kept the tensor, its memory now
+    has two owners and AccumulateGrad copies instead of adopting it (PyTorch's use_count)."""
+    if grad is None or grad_mode.state.enabled:  # create_graph: AccumulateGrad copies anyway
+        return grad
+    return grad._alias()
 
 
 def _hook_name(hook):
