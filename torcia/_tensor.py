@@ -767,43 +767,14 @@ def install_operators():
     T.__irshift__ = lambda self, other: self.bitwise_right_shift_(other)
     T.real = property(P.real, _set_part(P.real))
     T.imag = property(P.imag, _set_part(P.imag))
-    _defer_numpy_operands(T)
 
 
 # Note [NumPy operands]
-# As in PyTorch, operators return NotImplemented for a NumPy array operand (== excepted), so
-# NumPy computes ``tensor + array`` with its own promotion and hands the result back as a tensor
-# through Tensor.__array_wrap__, while ``array + tensor`` raises NumPy's TypeError; in-place
-# forms fall back to the out-of-place ones. ``array / tensor`` works, as in PyTorch.
-_NUMPY_DEFERS = (
-    "__add__", "__radd__", "__iadd__", "__sub__", "__rsub__", "__isub__", "__mul__", "__rmul__",
-    "__imul__", "__truediv__", "__itruediv__", "__floordiv__", "__rfloordiv__", "__ifloordiv__",
-    "__mod__", "__rmod__", "__imod__", "__pow__", "__rpow__", "__ipow__", "__matmul__",
-    "__rmatmul__", "__and__", "__rand__", "__iand__", "__or__", "__ror__", "__ior__", "__xor__",
-    "__rxor__", "__ixor__", "__lshift__", "__rlshift__", "__ilshift__", "__rshift__",
-    "__rrshift__", "__irshift__", "__lt__", "__le__", "__gt__", "__ge__", "__ne__")
-
-
-def _defer_numpy_operands(T):
-    def defer(fn, name):
-        def op(self, other):
-            if isinstance(other, np.ndarray):
-                return NotImplemented
-            return fn(self, other)
-        op.__name__, op.__qualname__, op.__doc__ = name, f"Tensor.{name}", fn.__doc__
-        return op
-
-    for name in _NUMPY_DEFERS:
-        fn = T.__dict__.get(name)
-        if fn is not None:
-            setattr(T, name, defer(fn, name))
-    rtruediv = T.__rtruediv__
-
-    def __rtruediv__(self, other):
-        if isinstance(other, np.ndarray):
-            return np.multiply(other, self.reciprocal())
-        return rtruediv(self, other)
-    T.__rtruediv__ = __rtruediv__
+# An operator with a NumPy array operand converts the array to a tensor, so ``tensor + array``
+# and ``array + tensor`` (NumPy defers to the tensor: __array_priority__) give a tensor with
+# PyTorch's promotion. PyTorch instead hands ``tensor op array`` to NumPy, whose promotion can
+# differ (int / int gives float64 there, the default float here), and ``array op tensor``
+# raises; converting costs nothing on the operators' fast path.
 
 
 def _set_part(get):

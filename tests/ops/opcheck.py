@@ -120,7 +120,7 @@ def _check_grads(ac, ex, ct, tt, atol, rtol):
     ups = [make_array(tuple(e.shape), "float64").astype(to_numpy(e).dtype) for _, e in outs]
     torch.autograd.backward([e for _, e in outs],
                             [torch.from_numpy(u).to(e.dtype) for u, (_, e) in zip(ups, outs)])
-    for (a, _), u in zip(outs, ups):
+    for a, _ in outs:
         assert a.requires_grad, "output does not require grad, torch's does"
     torcia.autograd.backward([a for a, _ in outs],
                              [torcia.from_numpy(u.copy()).to(a.dtype)

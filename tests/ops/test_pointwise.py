@@ -63,7 +63,8 @@ def test_unary_method_and_inplace(op):
 @pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "int8", "bool"])
 @pytest.mark.parametrize("op", sorted(UNARY))
 def test_unary_integer(op, dtype):
-    fn = (lambda lib, x: getattr(lib, op)(x))
+    def fn(lib, x):
+        return getattr(lib, op)(x)
     if (dtype == "bool" and op in BOOL_ERRORS) or (op == "frac"):
         check_error(fn, [(3, 4)], dtype=dtype)
     else:

@@ -191,9 +191,11 @@ def test_ties_along_dim(op, dim):
 def test_with_nan():
     a = np.array([[1., np.nan, 3., np.nan, 0.], [2., 2., 1., 0., 5.], [np.nan] * 5])
     for op in ("max", "min", "argmax", "argmin", "median", "cummax", "cummin"):
-        check(lambda lib, x, op=op: getattr(lib, op)(x, 1), None, arrays=[a.copy()], gradcheck=False)
+        check(lambda lib, x, op=op: getattr(lib, op)(x, 1), None, arrays=[a.copy()],
+              gradcheck=False)
     for op in ("median", "nanmedian", "amax", "max"):
-        check(lambda lib, x, op=op: getattr(lib, op)(x[:2]), None, arrays=[a.copy()], gradcheck=False)
+        check(lambda lib, x, op=op: getattr(lib, op)(x[:2]), None, arrays=[a.copy()],
+              gradcheck=False)
     # nanmedian's index in an all-NaN slice is whatever std::nth_element leaves: not checked
     check(lambda lib, x: lib.nanmedian(x[:2], 1), None, arrays=[a.copy()], gradcheck=False)
     check(lambda lib, x: lib.nanmedian(x[2:]), None, arrays=[a.copy()], gradcheck=False)

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _dtype
 from .._backend import special as _special
+from .._device import CPU
 from .._tensor import Tensor
 from ..autograd.graph import record_binary
 from ._core import (
@@ -24,10 +25,12 @@ from ._core import (
     wrap,
 )
 
+_new = object.__new__
+
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
-           "negative", "pow", "exp", "rsub", "reciprocal", "log", "eq", "ne", "not_equal", "lt", "less", "le",
-           "less_equal", "gt", "greater", "ge", "greater_equal", "bitwise_and", "bitwise_or",
-           "bitwise_xor", "bitwise_not", "logical_and", "logical_or", "logical_xor",
+           "negative", "pow", "exp", "rsub", "reciprocal", "log", "eq", "ne", "not_equal", "lt",
+           "less", "le", "less_equal", "gt", "greater", "ge", "greater_equal", "bitwise_and",
+           "bitwise_or", "bitwise_xor", "bitwise_not", "logical_and", "logical_or", "logical_xor",
            "logical_not"]
 
 # Tensor methods; each also gets an in-place ``name_`` form where listed in INPLACE.
@@ -52,20 +55,23 @@ def _device_of(input, other):
     return input._device if isinstance(input, Tensor) else other._device
 
 
-def binary(fn, node_cls, input, other, name, out=None, result_np=None, **node_attrs):
+def binary(fn, node_cls, input, other, name, out=None, result_np=None, attrs=None):
     """Apply array function ``fn`` to two operands with PyTorch's promotion and broadcasting.
 
     ``node_cls.saves`` maps what backward needs ("self", "other", "result") to the inputs
     whose gradients need it; an item is saved only when one of those inputs needs a gradient.
-    A Python-number operand is a None input, kept as ``self_scalar``/``other_scalar``.
+    A Python-number operand is a None input, kept as ``self_scalar``/``other_scalar``;
+    ``attrs`` are set on the node.
     """
-    x = input if isinstance(input, Tensor) else None
-    y = other if isinstance(other, Tensor) else None
-    if x is not None and y is not None and result_np is None and (
-            x._data.dtype is y._data.dtype):  # fast path: two tensors of one dtype
+    if isinstance(input, Tensor) and isinstance(other, Tensor) and result_np is None:
+        x, y = input, other
         a, b = x._data, y._data
-        same = True  # until shapes are compared, when recording
+        same = a.dtype is b.dtype  # fast path: two tensors of one dtype, no promotion
+        if not same:
+            a, b, rt = operands(input, other, name)
     else:
+        x = input if isinstance(input, Tensor) else None
+        y = other if isinstance(other, Tensor) else None
         a, b, rt = operands(input, other, name)
         if result_np is not None:
             a, b, rt = _cast_pair(a, b, result_np(rt))
@@ -74,7 +80,12 @@ def binary(fn, node_cls, input, other, name, out=None, result_np=None, **node_at
         r = fn(a, b)
     except ValueError:
         raise broadcast_error(a, b) from None
-    result = wrap(r, (x if x is not None else y)._device)
+    dev = (x if x is not None else y)._device
+    if dev is CPU and type(r) is not np.ndarray:
+        r = np.asarray(r)  # NumPy gives a scalar for 0-d operands
+    result = _new(Tensor)
+    result._data, result._device, result._rg, result._grad_fn = r, dev, False, None
+    result._vc, result._base = [0], None
     if out is not None:
         return _to_out(result, out, name, (x, y))
     if node_cls is not None and grad_enabled.enabled and (
@@ -88,8 +99,8 @@ def binary(fn, node_cls, input, other, name, out=None, result_np=None, **node_at
             node.self_scalar = input
         if y is None:
             node.other_scalar = other
-        if node_attrs:
-            node.__dict__.update(node_attrs)
+        if attrs:
+            node.__dict__.update(attrs)
     return result
 
 
@@ -178,7 +189,7 @@ def add(input, other, *, alpha=1, out=None):
         return binary(np.add, AddBackward0, input, other, "add", out)
     _check_alpha(input, other, alpha)
     return binary(lambda a, b: a + b * alpha, AddBackward0, input, other, "add", out,
-                  alpha=alpha)
+                  attrs={"alpha": alpha})
 
 
 class SubBackward0(Node):
@@ -199,7 +210,7 @@ def sub(input, other, *, alpha=1, out=None):
         return binary(np.subtract, SubBackward0, input, other, "sub", out)
     _check_alpha(input, other, alpha)
     return binary(lambda a, b: a - b * alpha, SubBackward0, input, other, "sub", out,
-                  alpha=alpha)
+                  attrs={"alpha": alpha})
 
 
 subtract = sub
@@ -228,9 +239,9 @@ class MulBackward0(Node):
 
     def backward(self, grad):
         other, self_ = self.saved_tensors
-        need = self.needs_input_grad
-        return (_mulc(grad, _either(other, self.other_scalar)) if need[0] else None,
-                _mulc(grad, _either(self_, self.self_scalar)) if need[1] else None)
+        nf = self.next_functions
+        return (_mulc(grad, _either(other, self.other_scalar)) if nf[0][0] is not None else None,
+                _mulc(grad, _either(self_, self.self_scalar)) if nf[1][0] is not None else None)
 
 
 def _either(saved, scalar):
@@ -1672,7 +1683,7 @@ def _trunc_div_arrays(a, b):
     return np.trunc(np.true_divide(a, b))
 
 
-def _integer_op(input, other, name, kernel, fn, node_cls, out, **attrs):
+def _integer_op(input, other, name, kernel, fn, node_cls, out, attrs=None):
     """A division-like op: no bool or complex, integer division by zero raises."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError(f"{name}() received an invalid combination of arguments - got "
@@ -1690,8 +1701,8 @@ def _integer_op(input, other, name, kernel, fn, node_cls, out, **attrs):
         # PyTorch's NotImplemented node has edges to the tensor operands only
         t = input if isinstance(input, Tensor) else other
         result = binary(compute, None, input, other, name, out)
-        return _finish(result, out, name, (t,), node_cls, **attrs)
-    return binary(compute, node_cls, input, other, name, out, **attrs)
+        return _finish(result, out, name, (t,), node_cls, **(attrs or {}))
+    return binary(compute, node_cls, input, other, name, out, attrs=attrs)
 
 
 def _div_rounding(fn, input, other, kernel, out):
@@ -1710,7 +1721,7 @@ class DivBackward2(_ZeroGrad):
 def floor_divide(input, other, *, out=None):
     """Division rounded down (``//``); integer division by zero raises."""
     return _integer_op(input, other, "floor_divide", "div_floor_cpu", _floor_div_arrays,
-                       NotImplementedBackward, out, op="floor_divide")
+                       NotImplementedBackward, out, attrs={"op": "floor_divide"})
 
 
 def _remainder_arrays(a, b):
@@ -1745,7 +1756,7 @@ def remainder(input, other, *, out=None):
         return _finish(result, None, "remainder", (input,), RemainderBackward0)
     if not isinstance(input, Tensor):
         return _integer_op(input, other, "remainder", "remainder_cpu", _remainder_arrays,
-                           NotImplementedBackward, out, op="remainder")
+                           NotImplementedBackward, out, attrs={"op": "remainder"})
     return _integer_op(input, other, "remainder", "remainder_cpu", _remainder_arrays,
                        RemainderBackward1, out)
 
@@ -2117,7 +2128,8 @@ def heaviside(input, values, *, out=None):
 
     def fn(a, b):
         return np.where(a == 0, b, a > 0).astype(a.dtype, copy=False)
-    return binary(fn, NotImplementedBackward, input, values, "heaviside", out, op="heaviside")
+    return binary(fn, NotImplementedBackward, input, values, "heaviside", out,
+                  attrs={"op": "heaviside"})
 
 
 # -- shifts ---------------------------------------------------------------------------------------

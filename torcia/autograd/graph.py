@@ -436,8 +436,7 @@ def _call_node(node, grads):
     if type(result) is not tuple:
         result = (result,)
     if len(result) != len(node.next_functions):
-        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                           f"(expected {len(node.next_functions)}, got {len(result)})")
+        _check_count(node, result)
     if node._hooks:
         for hook in list(node._hooks.values()):
             new = hook(result, tuple(grads))
@@ -445,6 +444,11 @@ def _call_node(node, grads):
                 result = _check_hook_values(hook, result, new)
         result = tuple([_unseen(g) for g in result])
     return result
+
+
+def _check_count(node, result):
+    raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                       f"(expected {len(node.next_functions)}, got {len(result)})")
 
 
 def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
@@ -521,6 +525,20 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                     for nr, i in cap:
                         results[i] = grads[nr]
                 out = _call_node(node, grads) if run else None
+            elif (node._tensor_pre_hooks is None and node._retain_grad_hooks is None
+                  and node._pre_hooks is None and node._hooks is None and len(grads) == 1
+                  and grads[0] is not None):
+                # _call_node's work for the common node: no hooks, one output gradient
+                try:
+                    out = node.backward(grads[0])
+                except Exception:
+                    if _anomaly[0]:
+                        _anomaly_warning(node)
+                    raise
+                if type(out) is not tuple:
+                    out = (out,)
+                if len(out) != len(node.next_functions):
+                    _check_count(node, out)
             else:
                 out = _call_node(node, grads)
             del grads
@@ -534,7 +552,10 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
             for (nxt, nr), g in zip(node.next_functions, out):
                 if nxt is not None:
                     if g is not None:
-                        _accumulate(buffers, owned, nxt, nr, g, create_graph)
+                        if nxt not in buffers and nxt.num_outputs == 1:
+                            buffers[nxt] = [g]
+                        else:
+                            _accumulate(buffers, owned, nxt, nr, g, create_graph)
                     d = deps[nxt] - 1
                     if d:
                         deps[nxt] = d
