@@ -349,6 +349,7 @@ class Tensor:
         node = self._grad_fn
         if node._retain_grad_hooks is None:
             node._retain_grad_hooks = {}
+            node._has_hooks = True
         node._retain_grad_hooks[self._output_nr] = keep
 
     def register_hook(self, hook):
@@ -363,6 +364,7 @@ class Tensor:
         node = self._grad_fn
         if node._tensor_pre_hooks is None:
             node._tensor_pre_hooks = {}
+            node._has_hooks = True
         hooks = node._tensor_pre_hooks.setdefault(self._output_nr, new_hook_dict())
         return _add_hook(hooks, hook)
 

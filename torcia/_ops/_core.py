@@ -267,6 +267,7 @@ def _move_retain_grad(t, old_edge):
         new = t._grad_fn
         if new._retain_grad_hooks is None:
             new._retain_grad_hooks = {}
+            new._has_hooks = True
         new._retain_grad_hooks[t._output_nr] = keep
 
 

@@ -37,6 +37,7 @@ class Node:
     saves = {}  # what an op saves for backward: see _ops/pointwise.py save()
     self_scalar = other_scalar = None  # a binary op's Python-number operand
     _pre_hooks = _hooks = _tensor_pre_hooks = _retain_grad_hooks = _trace = None
+    _has_hooks = False  # set when any of the four hook tables above is made
 
     def name(self):
         return type(self).__name__
@@ -102,12 +103,14 @@ class Node:
         """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
         if self._hooks is None:
             self._hooks = _HookDict()
+            self._has_hooks = True
         return _add_hook(self._hooks, fn)
 
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
         if self._pre_hooks is None:
             self._pre_hooks = _HookDict()
+            self._has_hooks = True
         return _add_hook(self._pre_hooks, fn)
 
     def __call__(self, *grads):
@@ -256,8 +259,19 @@ def record_binary(node_cls, x, y, out, spec, same_shape):
     of the inputs whose gradients need it). With ``same_shape`` (both operands tensors of
     the output's shape and dtype) the engine has nothing to fit, so no metadata is kept."""
     node = node_cls.__new__(node_cls)
-    ex = _NO_EDGE if x is None else gradient_edge(x)
-    ey = _NO_EDGE if y is None else gradient_edge(y)
+    # gradient_edge's common case inline: a non-view tensor with a grad_fn
+    if x is None:
+        ex = _NO_EDGE
+    elif x._grad_fn is not None and x._base is None:
+        ex = (x._grad_fn, x._output_nr)
+    else:
+        ex = gradient_edge(x)
+    if y is None:
+        ey = _NO_EDGE
+    elif y._grad_fn is not None and y._base is None:
+        ey = (y._grad_fn, y._output_nr)
+    else:
+        ey = gradient_edge(y)
     node.next_functions = (ex, ey)
     if same_shape:
         node._meta = None
@@ -525,9 +539,7 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                     for nr, i in cap:
                         results[i] = grads[nr]
                 out = _call_node(node, grads) if run else None
-            elif (node._tensor_pre_hooks is None and node._retain_grad_hooks is None
-                  and node._pre_hooks is None and node._hooks is None and len(grads) == 1
-                  and grads[0] is not None):
+            elif not node._has_hooks and len(grads) == 1 and grads[0] is not None:
                 # _call_node's work for the common node: no hooks, one output gradient
                 try:
                     out = node.backward(grads[0])
@@ -591,13 +603,17 @@ def _accumulate(buffers, owned, node, nr, g, create_graph):
     old = buf[nr]
     if old is None:
         buf[nr] = g
-    elif (id(old) in owned and not create_graph and old._data.shape == g._data.shape
-          and old._data.dtype == g._data.dtype):
+    elif create_graph:
+        buf[nr] = old + g  # differentiable: the sum is part of the recorded graph
+    elif (old._data.shape != g._data.shape or old._data.dtype != g._data.dtype
+          or old._device is not g._device):
+        buf[nr] = old + g
+    elif id(old) in owned:
         old._data += g._data  # a sum the engine made: nothing else sees it
-    else:
-        buf[nr] = new = old + g
-        if not create_graph:
-            owned.add(id(new))
+    else:  # a new tensor of the sum (an alias given memory and a version counter of its own)
+        buf[nr] = new = old._alias()
+        new._data, new._vc = old._data + g._data, [0]
+        owned.add(id(new))
 
 
 def _needed_nodes(nodes, captures, accumulate):
