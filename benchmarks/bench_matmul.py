@@ -74,7 +74,8 @@ def main():
                       f"{us['torch']:9.2f}")
         if n == 2048:
             nbytes = n * n * 4
-            print(f"{'  bytes allocated beyond result':34} {extra_bytes(forward['numpy'], nbytes):9d} "
+            label = "  bytes allocated beyond result"
+            print(f"{label:34} {extra_bytes(forward['numpy'], nbytes):9d} "
                   f"{extra_bytes(forward['torcia'], nbytes):9d}   (transposed: "
                   f"{extra_bytes(transposed['torcia'], nbytes)})")
         if n <= 256:

@@ -8,9 +8,9 @@ and forward without grad (issue target: <= 1.0 for fwd+bwd and for no-grad).
 
 import numpy as np
 import torch
+from common import best_of, report
 
 import torcia
-from common import best_of, report
 
 
 def chain(a, b):
