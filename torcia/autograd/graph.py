@@ -482,19 +482,18 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
         root_edges.append(edge)
     # Dependencies: how many edges point at each node, over everything reachable.
     deps = {}
-    stack = [e[0] for e in root_edges]
-    seen = set(stack)
-    stack = list(seen)  # roots sharing a node (outputs of one op) are walked once
+    roots_set = {e[0] for e in root_edges}
+    stack = list(roots_set)  # roots sharing a node (outputs of one op) are walked once
     while stack:
         for nxt, _ in stack.pop().next_functions:
             if nxt is not None:
-                if nxt in deps:
-                    deps[nxt] += 1
-                else:
+                d = deps.get(nxt)
+                if d is None:
                     deps[nxt] = 1
-                if nxt not in seen:
-                    seen.add(nxt)
-                    stack.append(nxt)
+                    if nxt not in roots_set:  # first visit: walk on from it
+                        stack.append(nxt)
+                else:
+                    deps[nxt] = d + 1
     captures = needed = None
     if inputs is not None:
         captures = {}
@@ -503,7 +502,7 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
             if edge[0] is None:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             captures.setdefault(edge[0], []).append((edge[1], i))
-        needed = _needed_nodes(seen, captures, accumulate)
+        needed = _needed_nodes(roots_set.union(deps), captures, accumulate)
     buffers = {}
     owned = set()  # ids of buffered sums the engine made itself: safe to add into in place
     for (node, nr), g, t in zip(root_edges, grad_roots, roots):
@@ -527,7 +526,7 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
             grads = buffers.pop(node, None)
             if grads is None:
                 grads = [None] * node.num_outputs
-            elif owned:
+            elif owned:  # a sum leaving its buffer may be passed on and shared
                 for g in grads:
                     owned.discard(id(g))
             if captures is not None:
