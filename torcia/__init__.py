@@ -19,6 +19,14 @@ from ._ops.random import *  # noqa: F401,F403
 from ._ops.reduction import *  # noqa: F401,F403
 from ._ops.shape import *  # noqa: F401,F403
 from ._ops.sorting import *  # noqa: F401,F403
+from ._ops.conv import (constant_pad_nd, conv1d, conv2d, conv3d, conv_transpose1d,  # noqa: F401
+                        conv_transpose2d, conv_transpose3d, convolution, pixel_shuffle,
+                        pixel_unshuffle)
+from ._ops.pool import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d,  # noqa: F401
+                        max_pool1d, max_pool1d_with_indices, max_pool2d, max_pool3d)
+from ._ops import activation as _a, distance as _d, dropout as _dr, loss as _l, sparse as _s
+globals().update({**_a.TORCH, **_d.TORCH, **_dr.TORCH, **_l.TORCH, **_s.TORCH})  # torch.selu...
+del _a, _d, _dr, _l, _s
 from . import autograd, cuda, accelerator  # noqa: E402
 from . import random  # noqa: E402
 from .random import (Generator, default_generator, get_rng_state, initial_seed,  # noqa: E402
@@ -26,6 +34,11 @@ from .random import (Generator, default_generator, get_rng_state, initial_seed, 
 from . import return_types  # noqa: E402
 from . import linalg  # noqa: E402
 from . import nn  # noqa: E402
+from . import optim  # noqa: E402
+from . import utils  # noqa: E402  (torcia.utils.data loads lazily on first use)
+from . import serialization  # noqa: E402
+from .serialization import load, save  # noqa: E402
+from .utils.dlpack import from_dlpack  # noqa: E402
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 

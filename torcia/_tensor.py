@@ -595,6 +595,22 @@ class Tensor:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
+    def __reduce_ex__(self, proto):
+        """Pickled as PyTorch pickles a tensor: values, device, requires_grad and instance
+        attributes (not the graph nor .grad); a non-leaf comes back as a leaf."""
+        state = {k: v for k, v in self.__dict__.items() if k not in _GRAPH_FIELDS}
+        return (_rebuild_tensor, (type(self), self._cpu_array(), str(self._device),
+                                  self.requires_grad, state))
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """A DLPack capsule viewing this tensor's memory (see torcia/utils/dlpack.py)."""
+        from .utils.dlpack import dlpack
+        return dlpack(self, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self):
+        from .utils.dlpack import dlpack_device
+        return dlpack_device(self)
+
     def __deepcopy__(self, memo):
         if not self.is_leaf:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
@@ -641,6 +657,22 @@ def _dim_of(t, dim):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
                          f"{ndim - 1}], but got {dim})")
     return dim % ndim
+
+
+# Instance fields of autograd bookkeeping, not pickled (a weakref in them cannot be)
+_GRAPH_FIELDS = frozenset(("_output_nr", "_grad", "_acc", "_hooks", "_retains_grad", "_view_fn",
+                           "_view_version", "_creation_meta"))
+
+
+def _rebuild_tensor(cls, arr, device, requires_grad, state):
+    t = wrap(arr)
+    if device != "cpu":
+        t = t.to(device)
+    if cls is not Tensor:
+        t = t._as_subclass(cls)
+    t._rg = bool(requires_grad)
+    t.__dict__.update(state)
+    return t
 
 
 def copy_dict(d, memo):

@@ -6,9 +6,13 @@ Tensor methods in ``METHODS``, and those with an in-place ``name_`` form in ``IN
 
 from .._tensor import Tensor, install_operators
 from . import creation, indexing, linalg, pointwise, random, reduction, shape, sorting
+from . import conv, pool  # noqa: E402  (nn ops: convolution, pooling)
 from ._core import apply_inplace
 
-FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, sorting, random)
+FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, sorting, random, conv, pool)
+from . import activation, distance, dropout, loss, sparse  # noqa: E402  (nn: activations...)
+
+FAMILIES += (activation, distance, dropout, loss, sparse)
 
 
 def inplace_method(fn):

@@ -155,12 +155,14 @@ class Function(metaclass=_FunctionMeta):
                 _check_dirty(t, len(outs))
         # An input returned leaves as a new view of it, not as the input itself (but an input
         # changed in place stays itself when its history is rewritten).
+        returned = outs
         outs = tuple(_view_of(o) if isinstance(o, Tensor) and (id(o) not in dirty or not recording)
                      and any(o is t for t in tensors) else o for o in outs)
         if recording:
-            diff_outs = tuple(o if isinstance(o, Tensor) and id(o) not in non_diff
+            # (non-differentiable marks name the returned objects, before views replace them)
+            diff_outs = tuple(o if isinstance(o, Tensor) and id(r) not in non_diff
                               and (o.is_floating_point() or o.is_complex()) else None
-                              for o in outs)
+                              for o, r in zip(outs, returned))
             ctx.num_outputs = len(outs)
             ctx._out_meta = tuple((o._data.shape, o.dtype, o._device) if isinstance(o, Tensor)
                                   else ((), None, None) for o in outs)

@@ -6,10 +6,29 @@ family by family.
 """
 
 from .._ops.linalg import addmm, einsum, matmul
-from .._ops.pointwise import relu  # noqa: F401
-from .._ops.reduction import log_softmax, softmax  # noqa: F401
+from .._ops import activation as _activation
+from .._ops.activation import *  # noqa: F401,F403
+from .._ops import distance as _distance, dropout as _dropout, loss as _loss, sparse as _sparse
+from .._ops.distance import *  # noqa: F401,F403
+from .._ops.dropout import *  # noqa: F401,F403
+from .._ops.loss import *  # noqa: F401,F403
+from .._ops.sparse import *  # noqa: F401,F403
+from .._ops import norm as _norm
+from .._ops.norm import *  # noqa: F401,F403
+from .._ops import conv as _conv
+from .._ops.conv import *  # noqa: F401,F403
+from .._ops import pool as _pool
+from .._ops.pool import *  # noqa: F401,F403
+from .._ops import attention as _attention
+from .._ops.attention import *  # noqa: F401,F403
+from .._ops.attention import _canonical_mask, _none_or_dtype  # noqa: F401
 
-__all__ = ["linear", "bilinear", "relu", "softmax", "log_softmax"]
+__all__ = ["linear", "bilinear"]
+__all__ += _activation.__all__
+__all__ += _distance.__all__ + _dropout.__all__ + _loss.__all__ + _sparse.__all__
+__all__ += _norm.__all__
+__all__ += _conv.__all__ + _pool.__all__
+__all__ += _attention.__all__
 
 
 def linear(input, weight, bias=None):

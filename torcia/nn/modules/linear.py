@@ -63,6 +63,10 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear that quantization tools leave alone (MultiheadAttention's ``out_proj``)."""
+
+
 class Bilinear(Module):
     r"""Applies :math:`y = x_1^T A x_2 + b`.
 
