@@ -19,7 +19,7 @@ from torcia.utils.data import DataLoader, TensorDataset
 # Synthetic MNIST: 1x28x28 images in [0, 1], normalized as Normalize((0.5,), (0.5,)) does
 prototypes = torch.rand(10, 1, 28, 28)
 classi = torch.randint(0, 10, (256,))
-immagini = 0.6 * prototypes[classi] + 0.4 * torch.rand(256, 1, 28, 28)
+immagini = 0.15 * prototypes[classi] + 0.85 * torch.rand(256, 1, 28, 28)
 immagini = (immagini - 0.5) / 0.5
 train_set = TensorDataset(immagini, classi)
 train_loader = DataLoader(train_set, batch_size=64, shuffle=True)

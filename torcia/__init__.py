@@ -2,6 +2,7 @@
 
 import numpy as _np
 
+from ._backend import _malloc  # glibc allocator thresholds: Note [malloc tuning]
 from . import _dtype
 from ._device import device, get_default_device, set_default_device
 from ._dtype import (bfloat16, bool, can_cast, cdouble, cfloat, complex64, complex128, double,
@@ -22,8 +23,9 @@ from ._ops.sorting import *  # noqa: F401,F403
 from ._ops.conv import (constant_pad_nd, conv1d, conv2d, conv3d, conv_transpose1d,  # noqa: F401
                         conv_transpose2d, conv_transpose3d, convolution, pixel_shuffle,
                         pixel_unshuffle)
-from ._ops.pool import (adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d,  # noqa: F401
-                        max_pool1d, max_pool1d_with_indices, max_pool2d, max_pool3d)
+from ._ops.pool import (adaptive_avg_pool1d, avg_pool1d, max_pool1d,  # noqa: F401
+                        max_pool1d_with_indices, max_pool2d, max_pool3d)
+from ._ops.pool import adaptive_max_pool1d_with_indices as adaptive_max_pool1d  # noqa: F401
 from ._ops import activation as _a, distance as _d, dropout as _dr, loss as _l, sparse as _s
 globals().update({**_a.TORCH, **_d.TORCH, **_dr.TORCH, **_l.TORCH, **_s.TORCH})  # torch.selu...
 del _a, _d, _dr, _l, _s
@@ -41,6 +43,8 @@ from .serialization import load, save  # noqa: E402
 from .utils.dlpack import from_dlpack  # noqa: E402
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
+from ._runtime import *  # noqa: E402  (threads, determinism flags, predicates)
+from .nn.modules.module import _typename as typename  # noqa: E402
 
 # PyTorch gives inf/nan silently where NumPy would warn (division by zero, log(0), overflow).
 _np.seterr(all="ignore")

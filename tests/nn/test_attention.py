@@ -464,3 +464,34 @@ def test_mismatched_mask_types_warn():
 def test_sdpa_check_error_matches_message():
     check_error(lambda lib, q, k, v: lib.nn.functional.scaled_dot_product_attention(
         q, k.double(), v), [Q, K, V])
+
+
+def test_tiny_gpt_training_matches_torch():
+    # seeded init, causal SDPA in training, AdamW: three steps give PyTorch's losses/weights
+    # (no qkv bias: the key bias has a zero gradient up to rounding, which Adam would amplify)
+    idx = RNG.integers(0, 11, (2, 8))
+
+    def run(lib):
+        nn, F = lib.nn, lib.nn.functional
+        lib.manual_seed(0)
+        emb, qkv = nn.Embedding(11, 16), nn.Linear(16, 48, bias=False)
+        proj, head = nn.Linear(16, 16), nn.Linear(16, 11)
+        params = [p for m in (emb, qkv, proj, head) for p in m.parameters()]
+        opt = lib.optim.AdamW(params, lr=1e-2)
+        x_idx, y_idx = lib.tensor(idx[:, :-1]), lib.tensor(idx[:, 1:])
+        losses = []
+        for _ in range(3):
+            x = emb(x_idx)
+            q, k, v = (t.view(2, 7, 2, 8).transpose(1, 2) for t in qkv(x).split(16, dim=2))
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            x = x + proj(y.transpose(1, 2).reshape(2, 7, 16))
+            loss = F.cross_entropy(head(x).view(-1, 11), y_idx.reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        return losses, [p.detach().numpy().copy() for p in params]
+    (ours, ours_p), (theirs, theirs_p) = run(torcia), run(torch)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+    for a, b in zip(ours_p, theirs_p):
+        np.testing.assert_allclose(a, b, atol=1e-5)

@@ -294,3 +294,13 @@ def test_layer_attributes():
     same(lambda lib: repr(lib.nn.MaxUnpool2d(2, padding=1)))
     same(lambda lib: repr(lib.nn.Sequential(lib.nn.AvgPool2d(2), lib.nn.MaxPool1d(2),
                                             lib.nn.AdaptiveMaxPool2d((2, None)))))
+
+
+def test_torch_namespace():
+    x = np.random.default_rng(2).standard_normal((2, 3, 8)).astype(np.float32)
+    same(lambda lib: lib.adaptive_max_pool1d(lib.from_numpy(x), 3))
+    same(lambda lib: lib.max_pool1d_with_indices(lib.from_numpy(x), 2))
+    same(lambda lib: lib.max_pool1d(lib.from_numpy(x), 3, 2, 1))
+    same(lambda lib: lib.max_pool2d(lib.from_numpy(x), 2))
+    same(lambda lib: lib.avg_pool1d(lib.from_numpy(x), 2))
+    same(lambda lib: lib.adaptive_avg_pool1d(lib.from_numpy(x), 2), strides=False)

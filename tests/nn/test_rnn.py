@@ -14,6 +14,7 @@ import torch
 import torcia
 from torcia.autograd import gradcheck, gradgradcheck
 
+from ..ops.opcheck import check
 from ..same import same
 
 RNG = np.random.default_rng(11)
@@ -184,6 +185,28 @@ def test_loss_on_final_state_only(mode, packed):
         _close(a, e, f"gradient {i}", 1e-4, 1e-4)
 
 
+@pytest.mark.parametrize("name,bidir,packed",
+                         list(itertools.product(("lstm", "gru", "rnn_tanh", "rnn_relu"),
+                                                (False, True), (False, True))))
+def test_network_functions(name, bidir, packed):
+    """torch.lstm / gru / rnn_tanh / rnn_relu (one layer) through the op-table check: every
+    weight and the initial states are inputs."""
+    gates = {"lstm": 4, "gru": 3}.get(name, 1)
+    dirs = 2 if bidir else 1
+    H, F = 3, 2
+
+    def fn(lib, x, h, c, *ws):
+        f = getattr(torcia._ops.rnn if lib is torcia else torch, name)
+        hx = (h, c) if name == "lstm" else h
+        if packed:
+            sizes = lib.tensor([3, 2, 2, 1])
+            return f(x, sizes, hx, list(ws), True, 1, 0.0, True, bidir)
+        return f(x, hx, list(ws), True, 1, 0.0, True, bidir, False)
+    weights = [(gates * H, F), (gates * H, H), (gates * H,), (gates * H,)] * dirs
+    x = (8, F) if packed else (4, 3, F)
+    check(fn, [x, (dirs, 3, H), (dirs, 3, H)] + weights, low=-1.0, high=1.0)
+
+
 # -- cells -------------------------------------------------------------------------------------
 CELLS = [("RNNCell", {}), ("RNNCell", {"nonlinearity": "relu"}), ("RNNCell", {"bias": False}),
          ("GRUCell", {}), ("GRUCell", {"bias": False}), ("LSTMCell", {}),
@@ -206,6 +229,19 @@ def test_cells(cell):
         for p in list(m_t.parameters()) + list(m_c.parameters()):
             p.grad = None
         compare(m_t, m_c, inputs)
+
+
+@pytest.mark.parametrize("name,gates", [("lstm_cell", 4), ("gru_cell", 3),
+                                        ("rnn_tanh_cell", 1), ("rnn_relu_cell", 1)])
+def test_cell_functions(name, gates):
+    """The cell ops through the op-table check (values, gradients, gradcheck)."""
+    def fn(lib, x, h, c, wi, wh, bi, bh):
+        f = getattr(torcia._ops.rnn if lib is torcia else torch, name)
+        hx = (h, c) if name == "lstm_cell" else h
+        return f(x, hx, wi, wh, bi, bh)
+    H = 3
+    check(fn, [(2, 4), (2, H), (2, H), (gates * H, 4), (gates * H, H), (gates * H,),
+               (gates * H,)], low=-1.0, high=1.0)
 
 
 def test_cell_node_names():
@@ -464,6 +500,8 @@ def test_utils_errors(expr):
     "nn.LSTM(3, 4, bias=1)",
     "nn.LSTM(3.0, 4)",
     "nn.LSTM(3, 4)(R.pack_padded_sequence(lib.ones(5, 2, 6), [5, 3]))",
+    "nn.LSTM(3, 4)(R.pack_padded_sequence(lib.ones(5, 2, 3), [5, 3]), (lib.ones(1, 3, 4),) * 2)",
+    "nn.GRU(3, 4)(R.pack_padded_sequence(lib.ones(5, 2, 3), [5, 3]), lib.ones(1, 3, 4))",
 ])
 def test_errors(expr):
     same(lambda lib: eval(expr, {"nn": lib.nn, "lib": lib, "R": lib.nn.utils.rnn}))
@@ -478,16 +516,20 @@ def test_dropout_warning():
     same(fn)
 
 
-def test_dropout_between_layers():
-    """dropout applies between layers in training only (inactive in eval)."""
-    m = torcia.nn.LSTM(3, 4, num_layers=2, dropout=0.5).eval()
-    x = torcia.randn(5, 2, 3)
-    a, b = m(x)[0], m(x)[0]
-    assert np.array_equal(a.detach().numpy(), b.detach().numpy())
-    m.train()
-    if not hasattr(torcia.nn.functional, "dropout"):
-        with pytest.raises(NotImplementedError):
-            m(x)
-        return
-    out, (h, c) = m(x)
-    assert tuple(out.shape) == (5, 2, 4) and tuple(h.shape) == (2, 2, 4)
+@pytest.mark.parametrize("mode", range(len(MODES)))
+def test_dropout_between_layers(mode):
+    """Dropout after every layer but the last, in training only; with one seed the masks are
+    PyTorch's, so outputs and gradients agree."""
+    name, kw = MODES[mode]
+    x = np.linspace(-1, 1, 30, dtype=np.float32).reshape(5, 2, 3)
+
+    def run(lib, train):
+        lib.manual_seed(0)
+        m = getattr(lib.nn, name)(3, 4, num_layers=3, dropout=0.4, bidirectional=True, **kw)
+        m.train(train)
+        out = m(lib.from_numpy(x.copy()))[0]
+        out.pow(2).sum().backward()
+        return [out] + [p.grad for p in m.parameters()]
+    for train in (True, False):
+        for i, (a, e) in enumerate(zip(run(torcia, train), run(torch, train))):
+            _close(a, e, f"train={train} result {i}", 1e-5, 1e-4)

@@ -99,3 +99,21 @@ def test_state_dict_round_trip():
             fresh.step(closure)
         for a, b in zip(params, whole):
             np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=1e-9, atol=1e-12)
+
+
+def test_complex_parameters():
+    def run_complex(lib):
+        x = lib.tensor(np.array([1 + 2j, -1 + 0.5j, 0.3 - 1j]), dtype=lib.complex128,
+                       requires_grad=True)
+        c = lib.tensor(np.array([0.5 - 1j, 2 + 1j, -1 + 0j]), dtype=lib.complex128)
+        opt = lib.optim.LBFGS([x], line_search_fn="strong_wolfe")
+
+        def closure():
+            opt.zero_grad()
+            loss = ((x - c).abs() ** 2).sum() + (x.real ** 4).sum()
+            loss.backward()
+            return loss
+        for _ in range(2):
+            opt.step(closure)
+        return to_numpy(x)
+    np.testing.assert_allclose(run_complex(torcia), run_complex(torch), rtol=1e-9, atol=1e-12)

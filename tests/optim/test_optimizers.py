@@ -385,3 +385,13 @@ def test_state_dict_hooks():
         opt.load_state_dict(sd)
         logs.append(log)
     assert logs[0] == logs[1]
+
+
+def test_backward_through_a_stepped_parameter_raises():
+    for lib in (torcia, torch):
+        w = lib.ones(3, 2, requires_grad=True)
+        y = (w * w).sum()  # saves w
+        w.grad = lib.ones(3, 2)
+        lib.optim.SGD([w], lr=0.1).step()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.backward()

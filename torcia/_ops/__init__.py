@@ -5,8 +5,7 @@ Tensor methods in ``METHODS``, and those with an in-place ``name_`` form in ``IN
 """
 
 from .._tensor import Tensor, install_operators
-from . import creation, indexing, linalg, pointwise, random, reduction, shape, sorting
-from . import conv, pool  # noqa: E402  (nn ops: convolution, pooling)
+from . import conv, creation, indexing, linalg, pointwise, pool, random, reduction, shape, sorting  # noqa: E402  (nn ops: convolution, pooling)
 from ._core import apply_inplace
 
 FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, sorting, random, conv, pool)

@@ -20,7 +20,7 @@ from .._tensor import wrap
 from ..autograd.graph import _SavedOutput
 from ..random import _check_generator
 from . import reduction
-from ._core import Node, apply_inplace, normalize_dim, record, requires_grad
+from ._core import Node, apply_inplace, grad_enabled, normalize_dim, record, requires_grad
 from .indexing import where
 from .pointwise import _LOWP, _legacy, _need_tensor, sigmoid, tanh
 from .pointwise import relu as _relu
@@ -30,8 +30,7 @@ __all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "har
            "elu_", "selu", "selu_", "celu", "celu_", "leaky_relu", "leaky_relu_", "prelu",
            "rrelu", "rrelu_", "glu", "gelu", "logsigmoid", "hardshrink", "tanhshrink",
            "softsign", "softplus", "softmin", "softmax", "gumbel_softmax", "log_softmax",
-           "softshrink", "tanh",
-           "sigmoid", "hardsigmoid", "silu", "mish", "hardswish"]
+           "softshrink", "tanh", "sigmoid", "hardsigmoid", "silu", "mish", "hardswish"]
 
 METHODS = ["hardshrink", "prelu"]  # also Tensor methods
 
@@ -105,11 +104,8 @@ def _threshold(input, threshold, value, inplace):
     def fn(a):
         return np.where(a <= threshold, np.asarray(value).astype(a.dtype), a)
 
-    def forward(x, node=ThresholdBackward0, save_result=False):
-        return _op(x, fn, node, save_result, threshold=threshold)
-    if inplace:
-        return _inplace(input, lambda x: forward(x, ThresholdBackward1))
-    return forward(input)
+    node = ThresholdBackward1 if inplace else ThresholdBackward0
+    return _apply(input, inplace, lambda x: _op(x, fn, node, threshold=threshold))
 
 
 def threshold_(input, threshold, value):
@@ -405,12 +401,22 @@ def glu(input, dim=-1):
 _SQRT1_2 = 1 / math.sqrt(2)
 _GELU_BETA = math.sqrt(2) * (2 / math.sqrt(math.pi)) * 0.5
 _GELU_KAPPA = 0.044715
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_LOG2_E = 1 / math.log(2)
 
 
 class GeluBackward0(Node):
+    """Saves the input and, in the compute dtype, what the forward computed that the first
+    derivative reuses: Phi(x) (exact) or (1 + tanh(inner)) / 2 ('tanh')."""
+
     def backward(self, grad):
-        (x,) = self.saved_tensors
-        if self.approximate == "tanh":
+        x, kept = self.saved_tensors
+        g = grad._data
+        if not grad_enabled.enabled and type(g) is np.ndarray and g.ndim:  # array ops
+            r = _gelu_grad(g.astype(kept._data.dtype, copy=False), x._data, kept._data,
+                           self.approximate == "tanh")
+            return wrap(r.astype(x._data.dtype, copy=False), grad._device)
+        if self.approximate == "tanh":  # create_graph: Tensor ops, differentiable again
             x_sq = x * x
             inner = (x + x_sq * x * _GELU_KAPPA) * _GELU_BETA
             t = inner.tanh()
@@ -422,14 +428,29 @@ class GeluBackward0(Node):
         return grad * (cdf + x * pdf)
 
 
-def _gelu_none(a):
-    e = _special.erf((a * _SQRT1_2).astype(np.float64)).astype(a.dtype)
-    return a * 0.5 * (1 + e)
-
-
-def _gelu_tanh(a):
-    inner = (a + _GELU_KAPPA * (a * a * a)) * _GELU_BETA
-    return 0.5 * a * (1 + np.tanh(inner))
+def _gelu_grad(g, x, kept, tanh_form):
+    """grad * GELU'(x) on arrays: Phi(x) + x pdf(x) from the saved Phi, or the derivative of
+    the tanh form from the saved s = (1 + tanh(inner)) / 2."""
+    x = x.astype(kept.dtype, copy=False)
+    if tanh_form:  # s + x 2 s (1 - s) beta (1 + 3 kappa x^2), as 1 - t^2 = 4 s (1 - s)
+        r = np.subtract(1.0, kept)
+        r *= kept
+        s = x * x
+        s *= 3 * _GELU_KAPPA
+        s += 1.0
+        r *= s
+        r *= x
+        r *= 2 * _GELU_BETA
+        r += kept
+    else:
+        r = x * x
+        r *= -0.5
+        np.exp(r, out=r)
+        r *= x
+        r *= _INV_SQRT_2PI
+        r += kept
+    r *= g
+    return r
 
 
 def gelu(input, approximate="none"):
@@ -439,8 +460,28 @@ def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     _float_only(input, "gelu", "GeluKernelImpl")
-    fn = _gelu_tanh if approximate == "tanh" else _gelu_none
-    return _op(input, fn, GeluBackward0, approximate=approximate)
+    a = input._data
+    c = a.astype(np.float32) if a.dtype in _LOWP else a  # PyTorch's opmath for half types
+    if approximate == "tanh":  # (1 + tanh(u)) / 2 = 1 / (1 + exp(-2u)): exact in the tail
+        kept = np.asarray(c * c)
+        kept *= c
+        kept *= _GELU_KAPPA
+        kept += c
+        kept *= -2 * _GELU_BETA * _LOG2_E
+        with np.errstate(over="ignore"):
+            np.exp2(kept, out=kept)
+        kept += 1.0
+        np.divide(1.0, kept, out=kept)
+        r = c * kept
+    else:
+        kept = _special.normal_cdf(c)  # Note [GELU's normal CDF in float32]
+        r = c * kept
+    result = wrap(np.asarray(r).astype(a.dtype, copy=False), input._device)
+    if requires_grad(input):
+        node = record(GeluBackward0, (input,), (result,))
+        node.save(input, wrap(np.asarray(kept), input._device))
+        node.approximate = approximate
+    return result
 
 
 class SiluBackward0(Node):

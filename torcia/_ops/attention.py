@@ -116,7 +116,7 @@ def _use_fused(query, key, value, attn_mask, dropout_p, enable_gqa):
         return False
     hq, hk, hv = q.shape[1], k.shape[1], v.shape[1]
     if enable_gqa:
-        if hk != hv or hq % hk:
+        if hk != hv or not hk or hq % hk:
             return False
     elif not hq == hk == hv:
         return False

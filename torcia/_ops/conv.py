@@ -1,8 +1,8 @@
 """Convolutions and the spatial ops around them: conv1d/2d/3d, conv_transpose1d/2d/3d,
 unfold/fold (im2col/col2im), pad, pixel_shuffle/pixel_unshuffle.
 
-Forward and first-order backward run the backend's kernels (see Note [Convolution as one
-GEMM] in ``_backend/cpu.py``). With ``create_graph=True`` the same gradients are written
+Forward and first-order backward run the backend's kernels (see Note [Convolution as GEMM]
+in ``_backend/cpu.py``). With ``create_graph=True`` the same gradients are written
 with differentiable ops instead (Note [Convolution double backward]), so gradgradcheck and
 higher-order gradients work. Node names are PyTorch's: ConvolutionBackward0 (for plain and
 transposed convolutions), Im2ColBackward0, Col2ImBackward0, ConstantPadNdBackward0,
@@ -22,10 +22,6 @@ __all__ = ["convolution", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "con
            "conv_transpose3d", "unfold", "fold", "pad", "constant_pad_nd", "pixel_shuffle",
            "pixel_unshuffle"]
 
-# the names torch also has in its own namespace (torch.conv2d, torch.pixel_shuffle, ...)
-TORCH_NAMES = ["convolution", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-               "conv_transpose2d", "conv_transpose3d", "constant_pad_nd", "pixel_shuffle",
-               "pixel_unshuffle"]
 
 _LOWP = (_dtype.float16.np, _dtype.bfloat16.np)
 _CHANNELS = {1: "width", 2: "height width", 3: "depth height width"}
@@ -516,12 +512,7 @@ def constant_pad_nd(input, pad, value=0):
         dst[dim] = slice(max(lo, 0), max(lo, 0) + max(shape[dim] - max(-lo, 0) - max(-hi, 0), 0))
         shape[dim] = n
     xp = _kernels(input).xp
-    if value is None:
-        value = 0
-    if x.dtype.kind in "iub" and isinstance(value, float) and not float(value).is_integer():
-        fill = value  # PyTorch casts the value as C++ does (truncation)
-    else:
-        fill = value
+    fill = 0 if value is None else value  # cast to the tensor's type as C++ casts (truncated)
     out = xp.full(shape, fill if x.dtype.kind != "b" else bool(fill), dtype=x.dtype)
     out[tuple(dst)] = x[tuple(src)]
     result = wrap(out, input._device)

@@ -1541,3 +1541,206 @@ def copy_(self, src, non_blocking=False):
             record(CopyBackwards, (dst, src), (out,))
         return out
     return apply_inplace(self, compute, (src,))
+
+
+# -- fill, zero_, detach as functions; tril/triu indices; window functions ---------------------
+class FillBackward0(Node):
+    def backward(self, grad):
+        return grad.new_zeros(grad.shape)
+
+
+class FillBackward1(Node):
+    def backward(self, grad):
+        nf = self.next_functions
+        return (grad.new_zeros(grad.shape) if nf[0][0] is not None else None,
+                grad.sum() if nf[1][0] is not None else None)
+
+
+def fill(input, value):
+    """A tensor like ``input`` (same shape, dtype and layout) filled with ``value`` (a number
+    or a 0-dim tensor)."""
+    from ._core import requires_grad as _rg
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value.dim()} dimensions.")
+        arr = _empty_like(input._data, input._data.dtype)
+        arr[...] = _cast(value._data, input._data.dtype)
+        out = wrap(arr, input._device)
+        if _rg(input, value):
+            record(FillBackward1, (input, value), (out,))
+        return out
+    arr = _empty_like(input._data, input._data.dtype)
+    arr[...] = _fill_array((), value, _dtype.from_np[input._data.dtype])
+    out = wrap(arr, input._device)
+    if _rg(input):
+        record(FillBackward0, (input,), (out,))
+    return out
+
+
+def detach(input):
+    """``input.detach()``."""
+    return input.detach()
+
+
+def detach_(input):
+    """``input.detach_()``."""
+    return input.detach_()
+
+
+def _tri_indices(name, row, col, offset, dtype, device, upper):
+    dtype = _dtype.int64 if dtype is None else _dtype_arg(dtype, name)
+    if dtype.is_floating_point or dtype.is_complex or dtype is _dtype.bool:
+        raise NotImplementedError(f"\"{name}\" not implemented for '{dtype._legacy}'")
+    if row < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}")
+    if col < 0:
+        raise RuntimeError(f"col must be non-negative, got{col}")
+    fn = np.triu_indices if upper else np.tril_indices
+    r, c = fn(row, offset, col) if row and col else (np.zeros(0, np.int64),) * 2
+    arr = np.stack([r, c]).astype(dtype.np)
+    dev = device_arg(device, name)
+    return wrap(_backend_array(arr, dev), dev)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The 2 x N (row, column) indices of the lower triangle of a row x col matrix, below
+    diagonal ``offset``, in row-major order."""
+    return _tri_indices("tril_indices", row, col, offset, dtype, device, False)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The 2 x N indices of the upper triangle from diagonal ``offset`` (see tril_indices)."""
+    return _tri_indices("triu_indices", row, col, offset, dtype, device, True)
+
+
+def _window(name, n, periodic, dtype, device, requires_grad, formula):
+    """A window function of ``n`` points computed as ATen computes it: on
+    ``arange(n + periodic)`` in ``dtype``, dropping the last point when ``periodic``."""
+    d = _factory_dtype(dtype, name)
+    if not (d.is_floating_point or d.is_complex):
+        raise RuntimeError(
+            f"{name} expects floating point dtypes, got: TensorOptions(dtype={_cpp_name(d)}, "
+            "device=cpu, layout=Strided (default), requires_grad=false (default), "
+            "pinned_memory=false, memory_format=(nullopt))")
+    if n < 0:
+        raise RuntimeError(f"{name} requires non-negative window_length, got window_length={n}")
+    if d.is_complex:
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for '{d._legacy}'")
+    npd = d.np
+    if n <= 1:
+        arr = np.ones(n, npd)
+    else:
+        m = n + 1 if periodic else n
+        work = np.float32 if npd in (_F16, _BF16) else npd
+        arr = formula(np.arange(m, dtype=work), m).astype(npd)[:n]
+    return _finish(arr, device_arg(device, name), requires_grad)
+
+
+def _cpp_name(d):
+    from .pointwise import _CPP_NAMES
+    return {"int64": "long int"}.get(d.np.name, _CPP_NAMES.get(str(d).split(".")[-1], d._legacy))
+
+
+def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
+                   layout=None, device=None, requires_grad=False, pin_memory=False):
+    """``alpha - beta * cos(2 pi k / (N - 1))``; periodic windows use one more point and
+    drop it (for spectral analysis)."""
+    def f(k, m):
+        return np.cos(k * (math.pi * 2.0 / (m - 1))) * -beta + alpha
+    return _window("hamming_window", window_length, periodic, dtype, device, requires_grad, f)
+
+
+def hann_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                requires_grad=False, pin_memory=False):
+    """The Hann window, ``0.5 - 0.5 cos(2 pi k / (N - 1))`` (see hamming_window)."""
+    def f(k, m):
+        return np.cos(k * (math.pi * 2.0 / (m - 1))) * -0.5 + 0.5
+    return _window("hann_window", window_length, periodic, dtype, device, requires_grad, f)
+
+
+def blackman_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                    requires_grad=False, pin_memory=False):
+    """The Blackman window, ``0.42 - 0.5 cos(2 pi k / (N-1)) + 0.08 cos(4 pi k / (N-1))``."""
+    def f(k, m):
+        w = k * (math.pi / (m - 1))
+        return np.cos(w * 4) * 0.08 - np.cos(w * 2) * 0.5 + 0.42
+    return _window("blackman_window", window_length, periodic, dtype, device, requires_grad, f)
+
+
+def bartlett_window(window_length, periodic=True, *, dtype=None, layout=None, device=None,
+                    requires_grad=False, pin_memory=False):
+    """The triangular Bartlett window, ``1 - |2k / (N - 1) - 1|``."""
+    def f(k, m):
+        w = k * (2.0 / (m - 1))
+        half = ((m - 1) >> 1) + 1
+        w[half:] = w[half:] * -1 + 2
+        return w
+    return _window("bartlett_window", window_length, periodic, dtype, device, requires_grad, f)
+
+
+def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, layout=None,
+                  device=None, requires_grad=False, pin_memory=False):
+    """The Kaiser window, ``I0(beta sqrt(1 - ((k - a) / a)^2)) / I0(beta)``, a = (N - 1) / 2."""
+    from .._backend import gamma
+
+    def f(k, m):
+        alpha = (m - 1) / 2.0
+        x = beta * np.sqrt(np.abs(1 - ((k.astype(np.float64) - alpha) / alpha) ** 2))
+        return gamma.i0(x) / gamma.i0(np.float64(beta))
+    return _window("kaiser_window", window_length, periodic, dtype, device, requires_grad, f)
+
+
+__all__ += ["fill", "fill_", "zero_", "detach", "detach_", "tril_indices", "triu_indices",
+            "hamming_window", "hann_window", "blackman_window", "bartlett_window",
+            "kaiser_window"]
+
+
+def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
+                      layout=None, pin_memory=False):
+    """``empty_strided`` with ``self``'s dtype and device unless given."""
+    return empty_strided(size, stride, dtype=self.dtype if dtype is None else dtype,
+                         device=self.device if device is None else device,
+                         requires_grad=requires_grad)
+
+
+METHODS += ["new_empty_strided", "is_nonzero"]
+
+
+_readonly_warned = [False]  # PyTorch warns once per process
+
+
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    """A 1-D tensor sharing the memory of an object with the buffer protocol (bytes,
+    bytearray, array.array, mmap ...): ``count`` elements of ``dtype`` from byte ``offset``."""
+    mem = memoryview(buffer).cast("B")
+    d = _dtype_arg(dtype, "frombuffer")
+    item = d.np.itemsize
+    length = mem.nbytes
+    if length == 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if not 0 <= offset < length:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than "
+                         f"buffer length ({length} bytes) minus 1")
+    if count < 0:
+        if (length - offset) % item:
+            raise ValueError(f"buffer length ({length - offset} bytes) after offset ({offset} "
+                             f"bytes) must be a multiple of element size ({item})")
+        count = (length - offset) // item
+    elif offset + count * item > length:
+        raise ValueError(f"requested buffer length ({count} * {item} bytes) after offset "
+                         f"({offset} bytes) must not be greater than actual buffer length "
+                         f"({length} bytes)")
+    if mem.readonly and not _readonly_warned[0]:
+        _readonly_warned[0] = True
+        warnings.warn("The given buffer is not writable, and PyTorch does not support "
+                      "non-writable tensors. This means you can write to the underlying "
+                      "(supposedly non-writable) buffer using the tensor. You may want to copy "
+                      "the buffer to protect its data or make it writable before converting it "
+                      "to a tensor. This type of warning will be suppressed for the rest of "
+                      "this program.", UserWarning, stacklevel=2)
+    arr = np.frombuffer(mem, dtype=d.np, count=count, offset=offset)  # read-only if mem is
+    return _finish(arr, CPU, requires_grad)
+
+
+__all__ += ["frombuffer"]

@@ -1273,3 +1273,49 @@ index_fill_ = _inplace(index_fill)
 masked_fill_ = _inplace(masked_fill)
 masked_scatter_ = _inplace(masked_scatter)
 put_ = _inplace(put)
+
+
+def unravel_index(indices, shape):
+    """The coordinates, in a tensor of ``shape``, of flat ``indices`` (a tuple of int64
+    tensors, one per dim; negative indices wrap around, as in PyTorch)."""
+    import itertools as _it
+    import operator as _op
+
+    from .creation import tensor
+    if indices.is_complex() or indices.is_floating_point() or indices.dtype is _dtype.bool:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    if isinstance(shape, int):
+        shape = (shape,)
+    elif isinstance(shape, (list, tuple)):
+        for d in shape:
+            if not isinstance(d, int):
+                raise TypeError(f"expected 'shape' sequence to only contain ints, but got "
+                                f"{type(d)}")
+        shape = tuple(shape)
+    else:
+        raise TypeError(f"expected 'shape' to be int or sequence of ints, but got {type(shape)}")
+    if any(d < 0 for d in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {shape}")
+    coefs = list(reversed(list(_it.accumulate(reversed(shape[1:] + (1,)), func=_op.mul))))
+    dev = indices.device
+    res = indices.unsqueeze(-1).floor_divide(tensor(coefs, device=dev, dtype=_dtype.int64)) \
+        % tensor(list(shape), device=dev, dtype=_dtype.int64)
+    return res.unbind(-1)
+
+
+__all__ += ["unravel_index"]
+
+
+def nonzero_static(input, *, size, fill_value=-1):
+    """``nonzero(input)`` padded with ``fill_value`` rows (or cut) to exactly ``size`` rows."""
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    xp = xp_of(input)
+    idx = xp.argwhere(input._data)[:size].astype(np.int64)
+    out = xp.full((size, input._data.ndim), fill_value, np.int64)
+    out[:idx.shape[0]] = idx
+    return wrap(out, input._device)
+
+
+__all__ += ["nonzero_static"]
+METHODS += ["nonzero_static"]

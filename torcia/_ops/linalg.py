@@ -757,12 +757,19 @@ def _addmm_arr(c, prod, alpha, beta):
 
 
 class AddmmBackward0(Node):
+    m2_t = False
+
     def backward(self, grad):
         mat1, mat2 = self.saved_tensors
         need = self.needs_input_grad
+        g2 = None
+        if need[2]:
+            # PyTorch's mm_mat2_backward: for a transposed mat2 (a Linear's weight.t()) the
+            # product is taken transposed, so the gradient arrives in the weight's layout
+            g2 = _mH(mm(_mH(grad), mat1)) if self.m2_t else mm(_mH(mat1), grad)
         return (_scale(grad, self.beta) if need[0] else None,
                 _scale(mm(grad, _mH(mat2)), self.alpha) if need[1] else None,
-                _scale(mm(_mH(mat1), grad), self.alpha) if need[2] else None)
+                _scale(g2, self.alpha) if need[2] else None)
 
 
 def _save_products(node, m1, m2):
@@ -775,6 +782,9 @@ def _record_add(cls, inputs, result, m1, m2, alpha, beta):
         node = record(cls, inputs, (result,))
         _save_products(node, m1, m2)
         node.alpha, node.beta = alpha, beta
+        a = m2._data
+        if a.ndim == 2 and a.strides == (a.itemsize, a.itemsize * a.shape[0]):
+            node.m2_t = True
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
@@ -1890,3 +1900,42 @@ def vecdot(x, y, *, dim=-1, out=None):
     result = (_conj(x) * y).sum(dim)
     return result if out is None else _to_out(result, out, "linalg_vecdot", (x, y))
 
+
+
+# -- kron, vander -----------------------------------------------------------------------------
+def kron(input, other, *, out=None):
+    """The Kronecker product: blocks ``input[i, j] * other`` (any number of dims, the shorter
+    shape padded with leading ones). Composed as ATen composes it."""
+    ta, tb = input._data.shape, other._data.shape
+    nd = max(len(ta), len(tb))
+    sa = (1,) * (nd - len(ta)) + tuple(ta)
+    sb = (1,) * (nd - len(tb)) + tuple(tb)
+    a_shape = [s for pair in zip(sa, [1] * nd) for s in pair]
+    b_shape = [s for pair in zip([1] * nd, sb) for s in pair]
+    result = _unsafe_view(mul(_unsafe_view(input, a_shape), _unsafe_view(other, b_shape)),
+                          [x * y for x, y in zip(sa, sb)])
+    return result if out is None else _to_out(result.detach(), out, "kron", (input, other))
+
+
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of a 1-D tensor: columns ``x**(N-1), ..., x, 1`` (ascending with
+    ``increasing``); integer inputs give int64."""
+    from .creation import ones
+    from .reduction import cumprod
+    from .shape import cat, flip
+    if x._data.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x._data.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    d = _dtype.promote_types(x.dtype, _dtype.int64)
+    cols = [ones(x._data.shape[0], 1, dtype=d, device=x.device)] if n > 0 else \
+        [x.new_empty((x._data.shape[0], 0), dtype=d)]
+    if n > 1:
+        cols.append(cumprod(x.to(d).unsqueeze(1).expand(-1, n - 1), 1))
+    result = cat(cols, 1) if len(cols) > 1 else cols[0]
+    return result if increasing else flip(result, [1])
+
+
+__all__ += ["kron", "vander"]
+METHODS += ["kron"]

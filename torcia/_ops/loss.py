@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._tensor import wrap
+from .._tensor import Tensor, wrap
 from ..autograd import grad_mode
 from . import creation
 from ._core import Node, record, requires_grad
@@ -21,7 +21,7 @@ from .activation import _log_sigmoid
 from .distance import pairwise_distance
 from .indexing import where
 from .pointwise import _legacy
-from .reduction import log_softmax
+from .reduction import LogSoftmaxBackward0, log_softmax
 from .shape import broadcast_tensors
 
 __all__ = ["l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
@@ -33,6 +33,7 @@ __all__ = ["l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "binary_cross_
            "triplet_margin_with_distance_loss", "ctc_loss"]
 
 _MEAN, _SUM, _NONE = "mean", "sum", "none"
+_F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # -- reductions ---------------------------------------------------------------------------------
@@ -316,21 +317,24 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 # -- negative log likelihood and cross entropy --------------------------------------------------
 class NllLossBackward0(Node):
-    """``-w[t] * grad`` (divided by the total weight for 'mean') at each target's class."""
+    """``-w[t] * grad`` (divided by the total weight for 'mean') at each target's class: the
+    per-element factors are fixed in the forward (``coef``), so this is one scatter."""
 
     def backward(self, grad):
-        target, weight, total = self.saved_tensors
-        cdim = self.cdim
-        ignored = target == self.ignore_index
-        safe = where(ignored, 0, target)
-        coef = weight.index_select(0, safe.reshape(-1)).reshape(safe.shape) \
-            if weight is not None else grad.new_ones(())
-        g = -grad if self.reduction == _NONE else -grad.expand(safe.shape)
-        if self.reduction == _MEAN:
-            g = g / total
-        g = where(ignored, 0.0, g * coef)
-        zeros = grad.new_zeros(self.input_shape)
-        return zeros.scatter(cdim, safe.unsqueeze(cdim), g.unsqueeze(cdim).to(zeros.dtype))
+        _, index, coef = self.saved_tensors
+        if not grad_mode.state.enabled:
+            prev = self.next_functions[0][0]
+            if type(prev) is LogSoftmaxBackward0 and prev.__dict__.get("fused_ce") and \
+                    not prev._has_hooks:  # Note [fused cross-entropy]
+                gv = coef._data * grad._data
+                zeros = np.ndarray(self.input_shape, gv.dtype, np.zeros(1, gv.dtype),
+                                   strides=(0,) * len(self.input_shape))  # no memory
+                zeros.flags.writeable = False
+                placeholder = wrap(zeros, grad._device)
+                prev.onehot_grad = (placeholder, index._data, gv)
+                return placeholder
+        g = (grad * coef).unsqueeze(self.cdim)
+        return grad.new_zeros(self.input_shape).scatter(self.cdim, index, g)
 
 
 class NllLoss2DBackward0(NllLossBackward0):
@@ -339,42 +343,59 @@ class NllLoss2DBackward0(NllLossBackward0):
 
 def _nll(input, target, weight, reduction, ignore_index, node_cls):
     """NLL over class dimension 1 (0 for a 1-D input), any number of trailing dims."""
-    if target._data.dtype not in (np.int64, np.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
-                           f"{_legacy(target)}")
+    t = target._data
+    if t.dtype != np.int64:
+        if t.dtype != np.uint8:
+            raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                               f"{_legacy(target)}")
+        t = t.astype(np.int64)
     _not_differentiable("nll_loss2d_forward" if node_cls is NllLoss2DBackward0 else
                         "nll_loss_forward", "weight", weight)
     x = input._data
+    dt = x.dtype
     cdim = 0 if x.ndim == 1 else 1
     n_classes = x.shape[cdim]
     if weight is not None and weight.dtype is not input.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype._legacy} but found "
                            f"{weight.dtype._legacy}")
-    t = target._data.astype(np.int64)
     ignored = t == ignore_index
-    bad = ~ignored & ((t < 0) | (t >= n_classes))
+    any_ignored = bool(ignored.any())
+    bad = (t < 0) | (t >= n_classes)
+    if any_ignored:
+        bad &= ~ignored
     if bad.any():
         raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
-    safe = np.where(ignored, 0, t)
-    picked = np.take_along_axis(x, np.expand_dims(safe, cdim), cdim).squeeze(cdim) \
-        if x.ndim > 1 else x[safe]
-    w = weight._data[safe] if weight is not None else np.ones(safe.shape, x.dtype)
-    w = np.where(ignored, 0, w).astype(x.dtype)
-    losses = np.where(ignored, 0, -w * picked).astype(x.dtype)
-    total = w.sum(dtype=np.float64).astype(x.dtype)
+    safe = np.where(ignored, 0, t) if any_ignored else t
+    index = np.expand_dims(safe, cdim)
+    picked = np.take_along_axis(x, index, cdim).squeeze(cdim) if x.ndim > 1 else x[safe]
+    if weight is None:
+        w = (~ignored).astype(dt) if any_ignored else None
+    else:
+        w = weight._data[safe]
+        if any_ignored:
+            w = np.where(ignored, 0, w).astype(dt)
+    losses = -picked if w is None else -w * picked
+    if any_ignored:
+        losses = np.where(ignored, 0, losses).astype(dt)
+    total = float(safe.size) if w is None else float(w.sum(dtype=np.float64))
     if reduction == _NONE:
         r = losses
     elif reduction == _SUM:
-        r = losses.sum(dtype=np.float64).astype(x.dtype)
+        r = np.asarray(losses.sum(dtype=np.float64), dt)
     else:
-        r = (losses.sum(dtype=np.float64) / total).astype(x.dtype) if total else \
-            np.asarray(np.nan, x.dtype)
-    result = wrap(np.asarray(r), input._device)
+        r = np.asarray(losses.sum(dtype=np.float64) / total if total else np.nan, dt)
+    result = wrap(r, input._device)
     if requires_grad(input):
         node = record(node_cls, (input,), (result,))
-        node.save(target, weight, wrap(np.asarray(total), input._device))
-        node.reduction, node.ignore_index, node.cdim = reduction, ignore_index, cdim
-        node.input_shape = x.shape
+        coef = -np.ones(safe.shape, dt) if w is None else -w
+        if reduction == _MEAN:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                coef = coef / np.asarray(total, dt)
+            if any_ignored:
+                coef = np.where(ignored, 0, coef)
+        dev = input._device
+        node.save(target, wrap(index, dev), wrap(coef.astype(dt, copy=False), dev))
+        node.reduction, node.cdim, node.input_shape = reduction, cdim, x.shape
     return result
 
 
@@ -510,9 +531,59 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         _check_smoothing(label_smoothing)
         return _cross_entropy_smoothing(input, target, weight, reduction, ignore_index,
                                         label_smoothing)
+    if weight is None and isinstance(target, Tensor):
+        fused = _cross_entropy_fused(input, target, reduction, ignore_index)
+        if fused is not None:
+            return fused
     cdim = 0 if input.dim() == 1 else 1
     return _nll_loss_nd(log_softmax(input, cdim, input.dtype), target, weight, reduction,
                         ignore_index)
+
+
+# Note [fused cross-entropy]
+# The common call, cross_entropy(logits (N, C) float32/64, int64 class indices (N)) without
+# weights, smoothing or ignored targets, computes log_softmax and the picked log-probabilities
+# in one function (the values of the composed path, with no checks or masks to spare) and
+# records the composed path's nodes, LogSoftmaxBackward0 -> NllLossBackward0, saving what
+# they save. Its log-probabilities are internal (no one else can use them or hook them), so
+# NllLossBackward0's gradient for them is known to be one value per row at the target
+# (``coef * grad``): when no graph of the backward is recorded and the LogSoftmaxBackward0
+# node has no hooks, NllLossBackward0 hands it over as (index, values) on that node and
+# returns a zero-cost placeholder of the right shape for the engine, and LogSoftmaxBackward0
+# computes softmax * (-values) plus values at the targets: one exp pass, one multiply and a
+# scatter of N values, instead of a dense one-hot, a row sum and three more passes. With
+# create_graph both nodes run their Tensor formulas, so double backward works as before.
+def _cross_entropy_fused(input, target, reduction, ignore_index):
+    """``nll_loss(log_softmax(input, 1), target)`` for the common case, or None."""
+    x, t = input._data, target._data
+    if x.ndim != 2 or t.ndim != 1 or t.dtype != np.int64 or type(x) is not np.ndarray or \
+            x.dtype not in _F32_F64 or x.shape[0] != t.shape[0] or not x.size:
+        return None
+    n, c = x.shape
+    if t.min() < 0 or t.max() >= c or (0 <= ignore_index < c and (t == ignore_index).any()):
+        return None  # ignored or out-of-range targets: the general path (and its errors)
+    z = x - x.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    z -= np.log(e.sum(axis=1, keepdims=True))  # log_softmax
+    picked = z[np.arange(n), t]
+    if reduction == _NONE:
+        r = -picked
+    else:
+        total = picked.sum(dtype=np.float64)
+        r = np.asarray(-total / n if reduction == _MEAN else -total, x.dtype)
+    dev = input._device
+    result = wrap(r, dev)
+    if requires_grad(input):
+        logp = wrap(z, dev)
+        ls = record(LogSoftmaxBackward0, (input,), (logp,))
+        ls.dim = 1
+        ls.save(logp)
+        ls.fused_ce = True
+        nll = record(NllLossBackward0, (logp,), (result,))
+        coef = np.full(n, -1.0 / n if reduction == _MEAN else -1.0, x.dtype)
+        nll.save(target, wrap(t[:, None], dev), wrap(coef, dev))
+        nll.reduction, nll.cdim, nll.input_shape = reduction, 1, x.shape
+    return result
 
 
 # -- divergences and likelihoods ----------------------------------------------------------------

@@ -6,10 +6,12 @@ gradients are summed back to each input's shape by the engine, not here.
 
 import builtins
 import math
+import operator
 
 import numpy as np
 
 from .. import _dtype
+from .._backend import gamma as _gamma
 from .._backend import special as _special
 from .._device import CPU
 from .._tensor import Tensor
@@ -1059,7 +1061,7 @@ def _real_only(input, kernel):
 def erf(input, *, out=None):
     """The error function ``2/sqrt(pi) * integral_0^x exp(-t^2) dt``."""
     _real_only(input, "erf_vml_cpu")
-    return unary(_in_float64(_special.erf), ErfBackward0, input, "erf", out)
+    return unary(_in_float32(_special.erf), ErfBackward0, input, "erf", out)
 
 
 def erfc(input, *, out=None):
@@ -2226,3 +2228,401 @@ INPLACE += [
     "clamp_max", "lerp", "addcmul", "addcdiv", "floor_divide", "remainder", "fmod", "hypot",
     "xlogy", "copysign", "deg2rad", "rad2deg", "conj_physical", "heaviside", "bitwise_left_shift",
     "bitwise_right_shift"]
+
+
+# =============================================================================================
+# Gamma-family and Bessel special functions, sinc, frexp/ldexp, gcd/lcm, nextafter, closeness.
+# The special-function kernels (torcia/_backend/gamma.py) work in float64; float32 and the
+# half types are computed there and rounded back.
+class LgammaBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * digamma(x)
+
+
+def lgamma(input, *, out=None):
+    """``log|Gamma(input)|``, elementwise (+inf at 0 and the negative integers)."""
+    _real_only(input, "lgamma_vml_cpu")
+    return unary(_in_float64(_gamma.lgamma), LgammaBackward0, input, "lgamma", out)
+
+
+class DigammaBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * polygamma(1, x)
+
+
+def digamma(input, *, out=None):
+    """The logarithmic derivative of Gamma, ``psi(x) = Gamma'(x) / Gamma(x)``."""
+    _real_only(input, "digamma")
+    return unary(_in_float64(_gamma.digamma), DigammaBackward0, input, "digamma", out)
+
+
+class PolygammaBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * polygamma(self.n + 1, x)
+
+
+def polygamma(n, input, *, out=None):
+    """The ``n``-th derivative of digamma (``n = 0`` is digamma itself)."""
+    n = operator.index(n)
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    _real_only(input, "digamma" if n == 0 else "trigamma" if n == 1 else "polygamma")
+    if n == 0:
+        kernel = _gamma.digamma
+    else:
+        def kernel(a):
+            return _gamma.polygamma(n, a)
+    return unary(_in_float64(kernel), PolygammaBackward0, input, "polygamma", out, n=n)
+
+
+def _polygamma_method(self, n):
+    return polygamma(n, self)
+
+
+def _polygamma_inplace(self, n):
+    return apply_inplace(self, lambda src: polygamma(n, src))
+
+
+class MvlgammaBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * _mv_terms(x, self.p, digamma)
+
+
+def _mv_terms(x, p, fn):
+    """sum_i fn(x - i/2) over i < p, in Tensor ops (mvlgamma's derivative)."""
+    from .creation import arange
+    args = arange(-p * 0.5 + 0.5, 0.5, 0.5, dtype=x.dtype, device=x.device) + x.unsqueeze(-1)
+    return fn(args).sum(-1)
+
+
+def mvlgamma(input, p, *, out=None):
+    """The multivariate log-gamma function of dimension ``p``:
+    ``sum_{i<p} lgamma(x - i/2) + p (p - 1) / 4 log(pi)``."""
+    _need_tensor(input, "mvlgamma", 1, "input")
+    p = operator.index(p)
+    if p < 1:
+        raise RuntimeError("p has to be greater than or equal to 1")
+    if input.is_complex():
+        raise _not_implemented("arange_cpu", input)
+    const = p * (p - 1) * math.log(math.pi) / 4
+
+    def kernel(a):
+        total = np.zeros_like(a)
+        for i in range(p - 1, -1, -1):
+            total += _gamma.lgamma(a - i * 0.5)
+        return total + const
+    return unary(_in_float64(kernel), MvlgammaBackward0, input, "mvlgamma", out, p=p)
+
+
+def _mvlgamma_inplace(self, p):
+    return apply_inplace(self, lambda src: mvlgamma(src, p))
+
+
+class I0Backward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        return grad * special_i1(x)
+
+
+def i0(input, *, out=None):
+    """The modified Bessel function of the first kind of order 0."""
+    _real_only(input, "i0_vml_cpu")
+    return unary(_in_float64(_gamma.i0), I0Backward0, input, "i0", out)
+
+
+class SpecialI1Backward0(Node):
+    saves = {"self": (0,), "result": (0,)}
+
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        eps = float(np.finfo(x._data.dtype).eps) if x._data.dtype != _dtype.bfloat16.np \
+            else 0.0078125
+        big = x.abs() > eps
+        safe = _where(big, x, x.new_full((), eps))
+        return grad * _where(big, i0(safe) - result * safe.reciprocal(), x.new_full((), 0.5))
+
+
+def special_i1(input, *, out=None):
+    """The modified Bessel function of the first kind of order 1 (``torch.special.i1``)."""
+    _real_only(input, "i1_cpu")
+    return unary(_in_float64(_gamma.i1), SpecialI1Backward0, input, "special_i1", out)
+
+
+class SincBackward0(Node):
+    saves = {"self": (0,)}
+
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        x_pi = x * math.pi
+        sq_pi = x * x * math.pi
+        out = grad * (x_pi * x_pi.cos() - x_pi.sin()) / sq_pi.conj()
+        return _where(sq_pi == 0.0, _zeros(out), out)
+
+
+def _sinc(a):
+    with np.errstate(all="ignore"):
+        prod = a * a.dtype.type(math.pi)
+        return np.where(a == 0, a.dtype.type(1), np.sin(prod) / prod).astype(a.dtype, copy=False)
+
+
+def sinc(input, *, out=None):
+    """The normalised sinc function ``sin(pi x) / (pi x)`` (1 at 0)."""
+    _need_tensor(input, "sinc", 1, "input")
+    return unary(_in_float32(_sinc), SincBackward0, input, "sinc", out)
+
+
+class FrexpBackward0(Node):
+    def backward(self, grad, _grad_exponent=None):
+        (exponent,) = self.saved_tensors
+        return grad / exponent.exp2()
+
+
+def frexp(input, *, out=None):
+    """Mantissa in [0.5, 1) (signed) and int32 exponent with ``input = mantissa * 2**exponent``."""
+    _need_tensor(input, "frexp", 1, "input")
+    a = input._data
+    if not input.is_floating_point():
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    if a.dtype == _dtype.bfloat16.np:
+        m, e = np.frexp(a.astype(np.float32))
+        m = m.astype(a.dtype)
+    else:
+        m, e = np.frexp(a)
+    mantissa, exponent = wrap(m, input._device), wrap(e.astype(np.int32), input._device)
+    from .. import return_types
+    if out is not None:
+        _to_out(mantissa, out[0], "frexp", (input,))
+        _to_out(exponent, out[1], "frexp", (input,))
+        return return_types.frexp(out)
+    if requires_grad(input):
+        node = record(FrexpBackward0, (input,), (mantissa, None))
+        node.save(exponent)
+    return return_types.frexp((mantissa, exponent))
+
+
+class LdexpBackward0(Node):
+    saves = {"other": (0,), "self": (1,)}
+
+    def backward(self, grad):
+        other, x = self.saved_tensors
+        nf = self.next_functions
+        scale = other.exp2() if other is not None else None
+        return (grad * scale if nf[0][0] is not None else None,
+                grad * x * scale * _LN2 if nf[1][0] is not None else None)
+
+
+def ldexp(input, other, *, out=None):
+    """``input * 2**other``; integer operands give the default float dtype."""
+    _need_tensor(input, "ldexp", 1, "input")
+    _need_tensor(other, "ldexp", 2, "other")
+    rt = _dtype.result_type(input, other)
+    if not (rt.is_floating_point or rt.is_complex):
+        rt = _dtype.get_default_dtype()
+
+    def fn(a, b):
+        if b.dtype.kind in "iub":
+            return np.ldexp(a, b.astype(np.int32)) if a.dtype.kind == "f" and \
+                a.dtype != _dtype.bfloat16.np else a * np.exp2(b).astype(a.dtype)
+        return a * np.exp2(b)
+    return binary(fn, LdexpBackward0, input, other, "ldexp", out,
+                  result_np=lambda _rt: rt.np)
+
+
+def _integer_binary(fn, name):
+    kernel = f"{name}_cpu"
+
+    def op(input, other, *, out=None):
+        _need_tensor(input, name, 1, "input")
+        rt = _dtype.result_type(input, other)
+        if rt.is_floating_point or rt.is_complex or rt is _dtype.bool:
+            raise _not_implemented(kernel, rt)
+        return binary(fn, None, input, other, name, out)
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+gcd = _integer_binary(np.gcd, "gcd")
+gcd.__doc__ = "Greatest common divisor of integer tensors, elementwise (non-negative)."
+lcm = _integer_binary(np.lcm, "lcm")
+lcm.__doc__ = "Least common multiple of integer tensors, elementwise (non-negative)."
+
+
+class NextafterBackward0(Node):
+    def backward(self, grad):
+        return grad, (_zeros(grad) if self.next_functions[1][0] is not None else None)
+
+
+def nextafter(input, other, *, out=None):
+    """The next floating-point value after ``input`` towards ``other``."""
+    _need_tensor(input, "nextafter", 1, "input")
+    _need_tensor(other, "nextafter", 2, "other")
+    rt = _dtype.result_type(input, other)
+    if not rt.is_floating_point:
+        raise _not_implemented("nextafter_cpu", rt)
+    return binary(np.nextafter, NextafterBackward0, input, other, "nextafter", out)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` (and equality, for infinities);
+    both tensors must have one dtype."""
+    _need_tensor(input, "isclose", 1, "input")
+    _need_tensor(other, "isclose", 2, "other")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{input.dtype._legacy} did not match {other.dtype._legacy}")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    a, b = input._data, other._data
+    _broadcast_check(a, b)
+    with np.errstate(all="ignore"):
+        close = a == b
+        if equal_nan and (input.is_floating_point() or input.is_complex()):
+            close = close | (np.isnan(a) & np.isnan(b))
+        if rtol != 0 or atol != 0:
+            if a.dtype == np.bool_:
+                a = a.astype(_dtype.get_default_dtype().np)
+                b = b.astype(a.dtype)
+            allowed = atol + np.abs(_float_times(rtol, b))
+            actual = np.abs(a - b)
+            close = close | (_isfinite(actual) & (actual <= allowed))
+    return wrap(np.asarray(close), input._device)
+
+
+def _float_times(s, b):
+    """``s * b`` as PyTorch computes a Python float times a tensor (integers: default float)."""
+    if b.dtype.kind in "iu":
+        b = b.astype(_dtype.get_default_dtype().np)
+    if b.dtype == _dtype.bfloat16.np:
+        return (s * b.astype(np.float32)).astype(b.dtype)
+    return s * b
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether ``isclose`` holds everywhere (a Python bool)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+def equal(input, other):
+    """Whether two tensors have the same size and the same values (a Python bool; NaN is
+    never equal)."""
+    _need_tensor(input, "equal", 1, "input")
+    _need_tensor(other, "equal", 2, "other")
+    from ._core import check_same_device
+    check_same_device(input, other)
+    if input._data.shape != other._data.shape:
+        return False
+    return bool(eq(input, other)._data.all())
+
+
+_MORE_TORCH_INPLACE = ["i0", "sinc", "gcd", "lcm", "ldexp"]  # torch has no lgamma_, digamma_
+for _name in _MORE_TORCH_INPLACE:
+    globals()[_name + "_"] = _torch_inplace(_name)
+del _name
+
+__all__ += ["lgamma", "digamma", "polygamma", "mvlgamma", "i0", "sinc", "frexp", "ldexp",
+            "gcd", "lcm", "nextafter", "isclose", "allclose", "equal"] + [
+    n + "_" for n in _MORE_TORCH_INPLACE]
+METHODS += ["lgamma", "digamma", "i0", "sinc", "frexp", "ldexp", "gcd", "lcm", "nextafter",
+            "isclose", "allclose", "equal"]
+INPLACE += ["lgamma", "digamma", "i0", "sinc", "ldexp", "gcd", "lcm", "nextafter"]
+
+
+# -- in-place comparisons: self keeps its dtype (1/0 values) and its history, with a zero
+# gradient (PyTorch's EqBackward0 for a number operand, EqBackward1 for a tensor) ------------
+class _CompareBackward1(Node):
+    def backward(self, grad):
+        zero = _zeros(grad)
+        return zero, (zero if self.next_functions[1][0] is not None else None)
+
+
+class EqBackward0(_ZeroGrad):
+    pass
+
+
+class EqBackward1(_CompareBackward1):
+    pass
+
+
+class NeBackward0(_ZeroGrad):
+    pass
+
+
+class NeBackward1(_CompareBackward1):
+    pass
+
+
+class LtBackward0(_ZeroGrad):
+    pass
+
+
+class LtBackward1(_CompareBackward1):
+    pass
+
+
+class LeBackward0(_ZeroGrad):
+    pass
+
+
+class LeBackward1(_CompareBackward1):
+    pass
+
+
+class GtBackward0(_ZeroGrad):
+    pass
+
+
+class GtBackward1(_CompareBackward1):
+    pass
+
+
+class GeBackward0(_ZeroGrad):
+    pass
+
+
+class GeBackward1(_CompareBackward1):
+    pass
+
+
+def _compare_inplace(fn, node0, node1):
+    def op(self, other):
+        tensor_other = other if isinstance(other, Tensor) else None
+
+        def compute(src):
+            out = wrap(fn(src, other)._data.astype(src._data.dtype), src._device)
+            if requires_grad(src, tensor_other):
+                if tensor_other is None:
+                    record(node0, (src,), (out,))
+                else:
+                    record(node1, (src, tensor_other), (out,))
+            return out
+        return apply_inplace(self, compute, () if tensor_other is None else (tensor_other,))
+    op.__name__ = op.__qualname__ = fn.__name__ + "_"
+    op.__doc__ = f"In-place ``{fn.__name__}``: 1 where true, 0 where false, in self's dtype."
+    return op
+
+
+eq_ = _compare_inplace(eq, EqBackward0, EqBackward1)
+ne_ = not_equal_ = _compare_inplace(ne, NeBackward0, NeBackward1)
+lt_ = less_ = _compare_inplace(lt, LtBackward0, LtBackward1)
+le_ = less_equal_ = _compare_inplace(le, LeBackward0, LeBackward1)
+gt_ = greater_ = _compare_inplace(gt, GtBackward0, GtBackward1)
+ge_ = greater_equal_ = _compare_inplace(ge, GeBackward0, GeBackward1)
+METHODS += ["eq_", "ne_", "not_equal_", "lt_", "less_", "le_", "less_equal_", "gt_",
+            "greater_", "ge_", "greater_equal_"]
+Tensor.polygamma, Tensor.polygamma_ = _polygamma_method, _polygamma_inplace
+Tensor.mvlgamma, Tensor.mvlgamma_ = mvlgamma, _mvlgamma_inplace

@@ -27,9 +27,6 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "lp_pool1d", "lp_pool2d", "lp_pool3d", "interpolate", "upsample", "upsample_nearest",
            "upsample_bilinear"]
 
-# the names torch also has in its own namespace (torch.max_pool2d, ...)
-TORCH_NAMES = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
-               "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d"]
 
 _LOWP = (_dtype.float16.np, _dtype.bfloat16.np)
 _ORD = {1: "single", 2: "tuple of two", 3: "tuple of three"}
@@ -561,19 +558,17 @@ def _adaptive_max(input, output_size, return_indices, k):
     x = input._data
     out = _adaptive_size(output_size, x, k, name)
     K = _kernels(input)
-    m, idx = _in_float(x, lambda a: K.adaptive_max_pool(a, out)) if x.dtype not in _LOWP \
-        else _lowp_max(K, x, out)
+    if x.dtype in _LOWP:
+        m, idx = K.adaptive_max_pool(x.astype(np.float32), out)
+        m = m.astype(x.dtype)
+    else:
+        m, idx = K.adaptive_max_pool(x, out)
     size = x.shape[-k:]
     result = _linear(input, m, f"AdaptiveMaxPool{k}DBackward0",
                      lambda g: _plane_scatter(g, idx, size, k), save_input=True)
     if return_indices:
         return result, wrap(idx, input._device)
     return result
-
-
-def _lowp_max(K, x, out):
-    m, idx = K.adaptive_max_pool(x.astype(np.float32), out)
-    return m.astype(x.dtype), idx
 
 
 def _plane_scatter(grad, idx, size, k):

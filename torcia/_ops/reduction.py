@@ -7,6 +7,7 @@ as PyTorch's. Each op's backward node carries PyTorch's name.
 """
 
 import builtins
+import functools
 import math
 import warnings
 
@@ -686,15 +687,53 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     return result
 
 
+_F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
+_LOG2_E = 1.0 / math.log(2.0)
+
+
+def _plain_arrays(grad, y):
+    """Whether a first-order backward can work on the arrays (no graph to record, NumPy
+    float32/float64 arrays of one dtype)."""
+    g = grad._data
+    return not grad_enabled.enabled and type(g) is np.ndarray and g.dtype in _F32_F64 and \
+        y._data.dtype == g.dtype and g.ndim > 0
+
+
+def _exp_new(a):
+    """exp(a) in a new array (float32: as exp2(a log2 e), twice as fast in NumPy and
+    within 1 ulp)."""
+    if a.dtype == np.float32:
+        r = a * np.float32(_LOG2_E)
+        return np.exp2(r, out=r)
+    return np.exp(a)
+
+
 class SoftmaxBackward0(Node):
     def backward(self, grad):
         (y,) = self.saved_tensors
+        if _plain_arrays(grad, y):
+            g, p = grad._data, y._data
+            r = g * p
+            s = r.sum(axis=self.dim, keepdims=True)
+            r -= p * s
+            return wrap(r, grad._device)
         return y * (grad - sum(grad * y, self.dim, keepdim=True))
 
 
 class LogSoftmaxBackward0(Node):
     def backward(self, grad):
         (y,) = self.saved_tensors
+        onehot = self.__dict__.pop("onehot_grad", None)  # Note [fused cross-entropy]
+        if _plain_arrays(grad, y):
+            p = _exp_new(y._data)  # softmax
+            if onehot is not None and grad is onehot[0]:  # grad: values at the targets
+                _, index, values = onehot
+                p *= -values[:, None]
+                p[np.arange(p.shape[0]), index[:, 0]] += values
+                return wrap(p, grad._device)
+            g = grad._data
+            p *= g.sum(axis=self.dim, keepdims=True)
+            return wrap(np.subtract(g, p, out=p), grad._device)
         return grad - y.exp() * sum(grad, self.dim, keepdim=True)
 
 
@@ -714,7 +753,12 @@ def _softmax(input, dim, dtype, log):
         z = c - _max_keep(c, d)
         e = xp.exp(z)
         s = e.sum(axis=d, keepdims=True)
-        r = z - xp.log(s) if log else e / s
+        if log:
+            z -= xp.log(s)
+            r = z
+        else:
+            e /= s
+            r = e
     else:
         r = c * 0 if log else c * 0 + 1
     result = wrap(r.astype(a.dtype, copy=False), input._device)
@@ -1070,5 +1114,698 @@ def sum_to_size(self, *size):
                            f"{{{list(shape)}}}.")
     dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size)
                                       if s == 1 and shape[lead + i] != 1)
+    a = self._data
+    if dims and type(a) is np.ndarray and a.dtype.kind in "fc" and a.dtype not in _HALF and \
+            not (self._rg and grad_enabled.enabled):
+        # Summed straight into a new array of the target shape, not viewed from a keepdim
+        # sum: the engine's broadcast gradients (a bias's) stay owned arrays, which
+        # AccumulateGrad keeps as .grad without a copy
+        r = np.empty(size, a.dtype)
+        a.sum(axis=dims, keepdims=True, out=r.reshape((1,) * lead + tuple(size)))
+        return wrap(r, self._device)
     out = sum(self, dims, keepdim=True) if dims else self
     return out.view(size) if lead else out
+
+
+# =============================================================================================
+# logcumsumexp, quantiles, counting (bincount, histc, histogram), differences and integrals
+# (diff, gradient, trapezoid), cov/corrcoef and renorm. Compositions follow ATen's, so their
+# graphs carry PyTorch's node names.
+class LogcumsumexpBackward0(Node):
+    def backward(self, grad):
+        x, result = self.saved_tensors
+        d = self.dim
+        if grad.ndim == 0 or grad.numel() == 0:
+            return grad
+
+        def rev(t):
+            return _flip(logcumsumexp(_flip(t, d), d), d)
+        if grad.is_complex():
+            return (rev(grad.log() - result) + x).exp()
+        lowest = float(np.finfo(grad._data.dtype).min) if grad._data.dtype not in _HALF else \
+            float(np.finfo(np.float32).min)
+        low = grad.new_full((), lowest)
+        log_abs = grad.abs().log()
+        pos = _where(grad > 0, log_abs, low)
+        neg = _where(grad < 0, log_abs, low)
+        return (rev(pos - result) + x).exp() - (rev(neg - result) + x).exp()
+
+
+def _logcumsumexp_arr(c, d, xp):
+    if c.dtype.kind != "c":
+        return xp.logaddexp.accumulate(c, axis=d)
+    m = xp.maximum.accumulate(c.real, axis=d)
+    m = xp.where(xp.isfinite(m), m, 0)
+    top = xp.take(m, [-1], axis=d)
+    return xp.log(xp.cumsum(xp.exp(c - top), axis=d)) + top
+
+
+def logcumsumexp(input, dim, *, out=None):
+    """``log(cumsum(exp(input), dim))``, computed without overflow."""
+    a = input._data
+    d = _one_dim(dim, a.ndim, "logcumsumexp")
+    if not _is_float(a.dtype):
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
+                                  f"'{_legacy(a.dtype)}'")
+    xp = xp_of(input)
+    c = _compute(a)
+    r = c.copy() if a.ndim == 0 or not a.size else _logcumsumexp_arr(c, d, xp)
+    result = wrap(r.astype(a.dtype, copy=False), input._device)
+    if out is not None:
+        return _out(result, out, "logcumsumexp", (input,))
+    if requires_grad(input):
+        node = record(LogcumsumexpBackward0, (input,), (result,))
+        node.dim = d
+        node.save(input, result)
+    return result
+
+
+# -- quantile, nanquantile ------------------------------------------------------------------
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, out, name):
+    """ATen's quantile: sort along ``dim``, turn ``q`` into fractional ranks, gather the
+    values on both sides and interpolate."""
+    from .creation import tensor
+    from .indexing import gather
+    from .sorting import sort
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    a = input._data
+    scalar_q = not isinstance(q, Tensor)
+    if scalar_q:
+        q_val = float(q)
+    if a.dtype not in (np.float32, np.float64):
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
+    if scalar_q:
+        if not 0 <= q_val <= 1:
+            raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q_val:g}")
+        q = tensor(q_val, dtype=input.dtype, device=input.device)
+    if q.ndim > 1:
+        raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+    if q.dtype is not input.dtype:
+        raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError("quantile() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
+    if not a.size:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    if not scalar_q and not ((q._data >= 0) & (q._data <= 1)).all():
+        raise RuntimeError("quantile() q values must be in the range [0, 1]")
+    nd = a.ndim
+    if dim is not None and nd:
+        d = normalize_dim(dim, nd)
+        shape = list(a.shape)
+        if keepdim:
+            shape[d] = 1
+        else:
+            del shape[d]
+    else:
+        if dim is not None:
+            normalize_dim(dim, nd)
+        d = None
+        shape = [1] * nd if keepdim else []
+    if q.ndim:
+        shape.insert(0, q.numel())
+    out_shape = list(shape)
+    if q.ndim == 0:
+        out_shape.insert(0, 1)
+    if d is None:
+        srt = sort(input.flatten())[0]
+    elif d == nd - 1:
+        srt = sort(input)[0]
+    else:
+        srt = sort(input.unsqueeze(-1).transpose(d, -1))[0]
+    n = srt.shape[-1]
+    srt = srt.view(out_shape[1:] + [n] if len(out_shape) > 1 else [n])
+    nan = srt.isnan()
+    if ignore_nan:
+        ranks = q * (nan.logical_not().sum(-1, True) - 1)
+        ranks = ranks.masked_fill(ranks < 0, 0)
+    else:
+        last = n - 1
+        from .shape import broadcast_tensors
+        r, m = broadcast_tensors(q * last, nan.any(-1, True))
+        ranks = r.masked_fill(m, last)
+    if interpolation == "lower":
+        ranks = ranks.floor()
+    elif interpolation == "higher":
+        ranks = ranks.ceil()
+    elif interpolation == "nearest":
+        ranks = ranks.round()
+    below = ranks.long()
+    values = gather(srt, -1, below)
+    if interpolation in ("linear", "midpoint"):
+        weights = ranks.new_full(ranks.shape, 0.5) if interpolation == "midpoint" \
+            else ranks - below
+        above = gather(srt, -1, ranks.ceil().long())
+        values = values.lerp_(above, weights)
+    if q.ndim == 0:
+        values = values.squeeze_(-1)
+    else:
+        values = values.unsqueeze_(0).transpose_(0, -1).squeeze_(-1)
+    if out is not None:
+        return _out(values.detach(), out, name, (input, q))
+    return values
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """The ``q``-th quantiles of ``input`` along ``dim`` (flattened when None); ``q`` is a
+    number or a 1-D tensor, whose entries become the leading output dim. A NaN in a slice
+    gives NaN."""
+    return _quantile(input, q, dim, keepdim, interpolation, False, out, "quantile")
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    """``quantile`` ignoring NaN values (NaN only where a slice is all NaN)."""
+    return _quantile(input, q, dim, keepdim, interpolation, True, out, "nanquantile")
+
+
+# -- bincount, histc, histogram -------------------------------------------------------------
+def _not_differentiable(op, inputs, outputs):
+    """Record PyTorch's NotImplemented node: the outputs require grad, backward raises."""
+    from .pointwise import NotImplementedBackward
+    if requires_grad(*inputs):
+        node = record(NotImplementedBackward, inputs, outputs)
+        node.op = op
+
+
+def bincount(input, weights=None, minlength=0):
+    """Counts of each value of a 1-D non-negative integer tensor (or sums of ``weights``)."""
+    a = input._data
+    if a.dtype.kind not in "iu":
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{_legacy(a.dtype)}'")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if a.ndim != 1 or (a.size and a.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    xp = xp_of(input)
+    if weights is None:
+        r = xp.bincount(a, minlength=minlength).astype(np.int64)
+        return wrap(r, input._device)
+    w = weights._data
+    if w.ndim != 1 or w.shape[0] != a.shape[0]:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    npd = np.dtype(np.float32) if w.dtype == np.float32 else np.dtype(np.float64)
+    r = xp.bincount(a, weights=w.astype(np.float64), minlength=minlength).astype(npd)
+    result = wrap(r, input._device)
+    _not_differentiable("bincount", (None, weights), (result,))
+    return result
+
+
+def _hist_counts(a, edges, left, right, mode, weights):
+    """Histogram counts of 1-D array ``a`` over ``edges`` as ATen's kernel bins them:
+    ``mode`` "linear" (histc), "local" (linear guess checked against the edges) or "search"
+    (binary search, for given edges). The last bin includes its right edge."""
+    nb = len(edges) - 1
+    hist = np.zeros(nb, a.dtype)
+    keep = (a >= left) & (a <= right)
+    x = a[keep]
+    if mode == "search":
+        pos = np.searchsorted(edges, x, side="right") - 1
+    else:
+        with np.errstate(all="ignore"):
+            pos = ((x - left) * a.dtype.type(nb) / (right - left)).astype(np.int64)
+        if mode == "local":
+            pos = np.clip(pos, 0, nb)
+            lo, hi = np.maximum(pos - 1, 0), np.minimum(pos + 2, nb + 1)
+            # upper_bound within [lo, hi): the last edge <= x, at most two steps away
+            pos = lo - 1
+            for k in range(3):
+                j = lo + k
+                ok = (j < hi) & (edges[np.minimum(j, nb)] <= x)
+                pos = np.where(ok, j, pos)
+    pos = np.where(pos == nb, nb - 1, pos)
+    w = None if weights is None else weights[keep]
+    np.add.at(hist, pos, 1 if w is None else w)
+    return hist
+
+
+def histc(input, bins=100, min=0, max=0, *, out=None):
+    """Counts of ``input``'s values in ``bins`` equal bins over ``[min, max]`` (the data's
+    range when both are equal); values outside are ignored. Not differentiable."""
+    from .creation import linspace
+    a = input._data
+    if not _is_float(a.dtype):
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{_legacy(a.dtype)}'")
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    lo, hi = float(min), float(max)
+    if lo == hi and a.size:
+        lo, hi = float(a.min()), float(a.max())
+        if math.isnan(lo):  # the data's NaN, which PyTorch's message prints as -nan
+            lo = hi = -math.nan
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{_fmt(lo)}, {_fmt(hi)}] is not finite")
+    if not lo < hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    c = _compute(a).reshape(-1)
+    edges = linspace(lo, hi, bins + 1, dtype=input.dtype)._data.astype(c.dtype)
+    hist = _hist_counts(c, edges, edges[0], edges[-1], "linear", None).astype(a.dtype)
+    result = wrap(hist, input._device)
+    return result if out is None else _out(result, out, "histc", (input,))
+
+
+def _fmt(v):
+    """A double as C++ streams print it (PyTorch's messages): 1, 0.5, inf, -nan."""
+    if math.isnan(v):
+        return "-nan" if math.copysign(1, v) < 0 else "nan"
+    return f"{v:g}"
+
+
+def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
+    """The histogram of ``input``'s values: ``bins`` equal bins over ``range`` (default the
+    data's min and max) or the given bin edges; returns (hist, bin_edges)."""
+    from .creation import linspace
+    a = input._data
+    name = "torch.histogramdd"
+    if not _is_float(a.dtype) or a.dtype in _HALF:
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{_legacy(a.dtype)}'")
+    c = _compute(a).reshape(-1)
+    if weight is not None:
+        if weight._data.shape != a.shape:
+            raise RuntimeError(
+                f"{name}: if weight tensor is provided it should have the same shape as the input "
+                f"tensor excluding its innermost dimension, but got input with shape "
+                f"{list(a.shape) + [1]} and weight with shape {list(weight._data.shape)}")
+        if weight.dtype is not input.dtype:
+            raise RuntimeError(
+                f"{name}: if weight tensor is provided, input tensor and weight tensor should "
+                f"have the same dtype, but got input({_cpp(a.dtype)}), and "
+                f"weight({_cpp(weight._data.dtype)})")
+    if isinstance(bins, Tensor):
+        if bins.dtype is not input.dtype:
+            raise RuntimeError(
+                f"{name}: input tensor and bins tensors should have the same dtype, but got input "
+                f"with dtype {_cpp(a.dtype)} and bins for dimension 0 with dtype "
+                f"{_cpp(bins._data.dtype)}")
+        if bins.ndim != 1:
+            raise RuntimeError(f"{name}: bins tensor should have one dimension, but got "
+                               f"{bins.ndim} dimensions in the bins tensor for dimension 0")
+        edges_t = bins.detach().clone()
+        mode = "search"
+    else:
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
+                               "dimension 0")
+        if range is not None:
+            lo, hi = float(range[0]), float(range[1])
+        elif c.size:
+            lo, hi = float(c.min()), float(c.max())
+        else:
+            lo, hi = 0.0, 1.0
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise RuntimeError(f"{name}: dimension 0's range [{_fmt(lo)}, {_fmt(hi)}] is not "
+                               "finite")
+        if lo > hi:
+            raise RuntimeError(f"{name}: min should not exceed max, but got min {_fmt(lo)} max "
+                               f"{_fmt(hi)} for dimension 0")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges_t = linspace(lo, hi, bins + 1, dtype=input.dtype, device=input.device)
+        mode = "local"
+    edges = _compute(edges_t._data)
+    w = None if weight is None else _compute(weight._data).reshape(-1)
+    hist = _hist_counts(c, edges, edges[0], edges[-1], mode, w)
+    if density:
+        with np.errstate(all="ignore"):
+            hist = hist / hist.sum() / np.diff(edges)
+    hist = wrap(hist.astype(a.dtype), input._device)
+    if out is not None:
+        _out(hist, out[0], "histogram", (input,))
+        _out(edges_t, out[1], "histogram", (input,))
+        return return_types.histogram(out)
+    _not_differentiable("histogram", (input,), (hist, edges_t))
+    return return_types.histogram((hist, edges_t))
+
+
+def _cpp(npd):
+    from .pointwise import _CPP_NAMES
+    return _CPP_NAMES[np.dtype(npd).name if np.dtype(npd) != _dtype.bfloat16.np else "bfloat16"]
+
+
+# -- diff, gradient, trapezoid, cumulative_trapezoid ----------------------------------------
+def _prepend_append(input, prepend, append, d):
+    from .shape import cat
+    parts = [t for t in (prepend, input, append) if t is not None]
+    return cat(parts, d) if len(parts) > 1 else input
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The ``n``-th forward difference along ``dim``, after joining ``prepend`` and
+    ``append`` (logical xor for bool tensors)."""
+    from .creation import zeros_like
+    from .pointwise import logical_xor
+    nd = input.ndim
+    if nd == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = normalize_dim(dim, nd)
+    for other in (prepend, append):
+        if other is not None:
+            if other.ndim != nd:
+                raise RuntimeError("diff expects prepend or append to be the same dimension as "
+                                   "input")
+            for i in builtins.range(nd):
+                if i != d and other.shape[i] != input.shape[i]:
+                    raise RuntimeError(
+                        "diff expects the shape of tensor to prepend or append to match that of "
+                        f"input except along the differencing dimension; input.size({i}) = "
+                        f"{input.shape[i]}, but got tensor.size({i}) = {other.shape[i]}")
+    x = _prepend_append(input, prepend, append, d)
+    if n == 0:
+        return zeros_like(x).copy_(x)
+    length = x.shape[d] - 1
+    n = builtins.min(n, x.shape[d])
+    for _ in builtins.range(n):
+        hi, lo = x.narrow(d, 1, length), x.narrow(d, 0, length)
+        x = logical_xor(hi, lo) if x.dtype is _dtype.bool else hi - lo
+        length -= 1
+    return x
+
+
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """Estimates of the derivative of ``input`` sampled on a grid, along each of ``dim``
+    (all dims by default): central differences inside, one-sided ones (of order
+    ``edge_order``) at the ends. ``spacing``: a number, one per dim, or coordinate tensors."""
+    from .shape import cat
+    nd = input.ndim
+    if dim is None:
+        dims = list(builtins.range(nd))
+    elif isinstance(dim, int):
+        dims = [dim]
+    else:
+        dims = list(dim)
+    if isinstance(spacing, (list, tuple)):
+        spacing = list(spacing)
+        if len(spacing) != len(dims):
+            what = (f"'self.dim() = {nd}', since dim argument was not given" if dim is None
+                    else f"'dim' ({len(dims)})")
+            raise RuntimeError("torch.gradient expected spacing to be unspecified, a scalar, or "
+                               f"a list of length equal to {what}, but got a list of length "
+                               f"{len(spacing)}")
+    else:
+        spacing = [spacing] * len(dims)
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    for dd in dims:
+        if input.shape[normalize_dim(dd, nd)] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least "
+                               "edge_order+1")
+    results = []
+    for dd, h in zip(dims, spacing):
+        d = normalize_dim(dd, nd)
+        sl = functools.partial(input.slice_dim, d)
+        if isinstance(h, Tensor):
+            if h.ndim != 1:
+                raise RuntimeError("torch.gradient expected each element of spacing to have one "
+                                   f"dimension, but got an element with {h.ndim} dimensions!")
+            shape = [1] * nd
+            shape[d] = -1
+            dx = h.diff(1, 0)
+            dx1, dx2 = dx.slice_dim(0, 0, -1), dx.slice_dim(0, 1)
+            a = (-dx2 / (dx1 * (dx1 + dx2))).reshape(shape)
+            b = ((dx2 - dx1) / (dx1 * dx2)).reshape(shape)
+            c = (dx1 / (dx2 * (dx1 + dx2))).reshape(shape)
+            center = a * sl(0, -2) + b * sl(1, -1) + c * sl(2)
+            if edge_order == 1:
+                first = (sl(1, 2) - sl(0, 1)) / dx[0]
+                last = (sl(-1) - sl(-2, -1)) / dx[-1]
+            else:
+                a = -(2.0 * dx[0] + dx[1]) / (dx[0] * (dx[0] + dx[1]))
+                b = (dx[0] + dx[1]) / (dx[0] * dx[1])
+                c = (-dx[0]) / (dx[1] * (dx[0] + dx[1]))
+                first = a * sl(0, 1) + b * sl(1, 2) + c * sl(2, 3)
+                a = dx[-1] / (dx[-2] * (dx[-1] + dx[-2]))
+                b = -(dx[-1] + dx[-2]) / (dx[-1] * dx[-2])
+                c = (2 * dx[-1] + dx[-2]) / (dx[-1] * (dx[-1] + dx[-2]))
+                last = a * sl(-3, -2) + b * sl(-2, -1) + c * sl(-1)
+        else:
+            center = (sl(2) - sl(0, -2)) / h
+            if edge_order == 1:
+                first = (sl(1, 2) - sl(0, 1)) / h
+                last = (sl(-1) - sl(-2, -1)) / h
+            else:
+                first = (-1.5 * sl(0, 1) + 2 * sl(1, 2) - 0.5 * sl(2, 3)) / h
+                last = (0.5 * sl(-3, -2) - 2 * sl(-2, -1) + 1.5 * sl(-1)) / h
+            center = center / 2
+        results.append(cat([first, center, last], d))
+    return tuple(results)
+
+
+def _spacing_view(x, y, d, name):
+    """``x`` viewed so that its differences broadcast against ``y``'s along ``d`` (ATen)."""
+    if x.ndim == 1:
+        if x.shape[0] != y.shape[d]:
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
+        shape = [1] * y.ndim
+        shape[d] = x.shape[0]
+        return x.view(shape)
+    if x.ndim < y.ndim:
+        return x.view([1] * (y.ndim - x.ndim) + list(x.shape))
+    return x
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The integral of ``y`` along ``dim`` by the trapezoidal rule, with sample points ``x``
+    or a constant spacing ``dx`` (default 1)."""
+    from .creation import zeros
+    d = normalize_dim(dim, y.ndim)
+    if y.shape[d] == 0:
+        return zeros([s for i, s in enumerate(y.shape) if i != d], dtype=y.dtype,
+                     device=y.device)
+    if y.dtype is _dtype.bool or (x is not None and x.dtype is _dtype.bool):
+        raise RuntimeError("trapezoid: received a bool input for `y`, but bool is not supported")
+    if x is not None:
+        xv = _spacing_view(x, y, d, "trapezoid")
+        h = xv.slice_dim(d, 1) - xv.slice_dim(d, 0, -1)
+        return (h * (y.slice_dim(d, 0, -1) + y.slice_dim(d, 1))).sum(d) / 2.0
+    dx = 1 if dx is None else dx
+    if isinstance(dx, (bool, complex)):
+        raise RuntimeError("trapezoid: Currently, we only support dx as a real number.")
+    return (y.sum(d) - (y.select(d, 0) + y.select(d, -1)) * 0.5) * float(dx)
+
+
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """``trapezoid`` (the older name)."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """Running integrals of ``y`` along ``dim`` by the trapezoidal rule (one fewer than the
+    samples)."""
+    d = normalize_dim(dim, y.ndim)
+    if y.dtype is _dtype.bool or (x is not None and x.dtype is _dtype.bool):
+        what = "`y`" if x is None else "`x` or `y`"
+        raise RuntimeError(f"cumulative_trapezoid: received a bool input for {what}, but bool "
+                           "is not supported")
+    if x is not None:
+        xv = _spacing_view(x, y, d, "cumulative_trapezoid")
+        h = xv.slice_dim(d, 1) - xv.slice_dim(d, 0, -1)
+    else:
+        h = float(1 if dx is None else dx)
+    return (h / 2.0 * (y.slice_dim(d, 0, -1) + y.slice_dim(d, 1))).cumsum(d)
+
+
+# -- cov, corrcoef -------------------------------------------------------------------------------
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance matrix of the variables in ``input``'s rows (observations in columns),
+    with optional frequency and importance weights (ATen's composition)."""
+    from .creation import scalar_tensor
+    from .linalg import mm
+    if input.ndim > 2:
+        raise RuntimeError("cov(): expected input to have two or fewer dimensions but got an "
+                           f"input with {input.ndim} dimensions")
+    if input.dtype is _dtype.bool:
+        raise RuntimeError("cov(): bool dtype is not supported for input")
+    x = input.view(1, -1) if input.ndim < 2 else input
+    n = x.shape[1]
+    w = None
+    if fweights is not None:
+        w = fweights
+        if w.ndim > 1:
+            raise RuntimeError("cov(): expected fweights to have one or fewer dimensions but got "
+                               f"fweights with {w.ndim} dimensions")
+        if w.is_floating_point() or w.is_complex():
+            raise RuntimeError("cov(): expected fweights to have integral dtype but got fweights "
+                               f"with {w.dtype._legacy} dtype")
+        if w.numel() != n:
+            raise RuntimeError("cov(): expected fweights to have the same numel as there are "
+                               f"observations in the input but got {w.numel()} != {n}")
+        if n and w._data.min() < 0:
+            raise RuntimeError("cov(): fweights cannot be negative")
+    if aweights is not None:
+        aw = aweights
+        if aw.ndim > 1:
+            raise RuntimeError("cov(): expected aweights to have one or fewer dimensions but got "
+                               f"aweights with {aw.ndim} dimensions")
+        if not aw.is_floating_point():
+            raise RuntimeError("cov(): expected aweights to have floating point dtype but got "
+                               f"aweights with {aw.dtype._legacy} dtype")
+        if aw.numel() != n:
+            raise RuntimeError("cov(): expected aweights to have the same numel as there are "
+                               f"observations in the input but got {aw.numel()} != {n}")
+        if n and aw._data.min() < 0:
+            raise RuntimeError("cov(): aweights cannot be negative")
+        w = aw if w is None else w * aw
+    w_sum = w.sum() if w is not None else scalar_tensor(n, dtype=_dtype.int64,
+                                                          device=input.device)
+    if w is not None and w_sum._data == 0:
+        raise RuntimeError("cov(): weights sum to zero, can't be normalized")
+    avg = (x * w if w is not None else x).sum(1) / w_sum
+    if w is not None and aweights is not None and correction != 0:
+        norm = w_sum - correction * (w * aweights).sum() / w_sum
+    else:
+        norm = w_sum - correction
+    if norm._data <= 0:
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the number of observations.", UserWarning, stacklevel=2)
+        norm = norm.detach() * 0
+    x = x - avg.unsqueeze(1)
+    c = mm(x, (x * w if w is not None else x).t().conj())
+    from .pointwise import true_divide
+    return true_divide(c, norm).squeeze()
+
+
+def corrcoef(input):
+    """Pearson correlation coefficients of the variables in ``input``'s rows."""
+    if input.ndim > 2:
+        raise RuntimeError("corrcoef(): expected input to have two or fewer dimensions but got "
+                           f"an input with {input.ndim} dimensions")
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    dg = c.diagonal()
+    std = (dg.real if dg.is_complex() else dg).sqrt()
+    c = c / std.view(-1, 1)
+    c = c / std.view(1, -1)
+    if c.is_complex():
+        from .creation import complex as make_complex
+        return make_complex(c.real.clip(-1, 1), c.imag.clip(-1, 1))
+    return c.clip(-1, 1)
+
+
+# -- renorm ----------------------------------------------------------------------------------
+def pnorm_backward(grad, x, norm, p):
+    """``grad * d||x||_p / dx`` with ``grad`` and ``norm`` broadcastable against ``x`` (the
+    reduced dims kept); zero where the norm is zero. Used by renorm, cdist and pdist."""
+    sgn = _const(xp_of(x).sign(x._data), x)  # sign has no derivative
+    if p == 0:
+        return x * 0
+    if p == 1:
+        return grad * sgn
+    if p == 2:
+        return grad * _where(norm == 0, 0.0, x / norm)
+    if math.isinf(p):
+        ax = x.abs()
+        mask = (ax == norm).to(x.dtype)
+        return grad * sgn * mask
+    absx = x.abs()
+    if p < 2:
+        scaled = _where((norm == 0) | ((x == 0) & (p < 1)), 0.0, sgn * absx.pow(p - 1) /
+                        norm.pow(p - 1))
+        return grad * scaled
+    return grad * _where(norm == 0, 0.0, x * absx.pow(p - 2) / norm.pow(p - 1))
+
+
+class RenormBackward0(Node):
+    def backward(self, grad):
+        (x,) = self.saved_tensors
+        dims, p, maxnorm = self.dims, self.p, self.maxnorm
+        norm = _const(_renorm_norm(x._data, p, dims), x)
+        if grad_enabled.enabled:
+            from .linalg import vector_norm
+            norm = vector_norm(x, p, dims, keepdim=True)
+        inv = (norm + 1e-7).reciprocal()
+        factor = inv * maxnorm
+        g_norm = (x.conj() * grad)
+        if g_norm.is_complex():
+            g_norm = g_norm.real
+        g_norm = g_norm.sum(dims, keepdim=True)
+        nb = pnorm_backward(g_norm, x, norm, p)
+        return _where(norm > maxnorm, factor * grad - factor * inv * nb, grad)
+
+
+def _renorm_norm(a, p, dims):
+    from .linalg import _vector_norm_arr
+    return _vector_norm_arr(a, p, dims, True)
+
+
+def renorm(input, p, dim, maxnorm, *, out=None):
+    """Each slice along ``dim`` rescaled to ``p``-norm at most ``maxnorm`` (slices within it
+    are unchanged)."""
+    if isinstance(p, complex):
+        raise RuntimeError("renorm: p must be real-valued")
+    if not p > 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if isinstance(maxnorm, complex):
+        raise RuntimeError("renorm: maxnorm must be real-valued")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
+    a = input._data
+    if a.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {a.ndim} dimensions")
+    if not _is_float(a.dtype):
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {_legacy(a.dtype)}")
+    d = normalize_dim(dim, a.ndim)
+    dims = tuple(i for i in builtins.range(a.ndim) if i != d)
+    norm = _renorm_norm(a, p, dims)
+    with np.errstate(all="ignore"):
+        factor = np.where(norm > maxnorm, maxnorm / (norm + 1e-7), 1.0).astype(norm.dtype)
+    r = (_compute(a) * factor).astype(a.dtype, copy=False)
+    result = wrap(r, input._device)
+    if out is not None:
+        return _out(result, out, "renorm", (input,))
+    if requires_grad(input):
+        node = record(RenormBackward0, (input,), (result,))
+        node.dims, node.p, node.maxnorm = dims, p, maxnorm
+        node.save(input)
+    return result
+
+
+__all__ += ["logcumsumexp", "quantile", "nanquantile", "bincount", "histc", "histogram", "diff",
+            "gradient", "trapezoid", "trapz", "cumulative_trapezoid", "cov", "corrcoef", "renorm"]
+METHODS += ["logcumsumexp", "quantile", "nanquantile", "bincount", "histc", "histogram", "diff",
+            "cov", "corrcoef", "renorm"]
+INPLACE += ["renorm"]
+
+
+class DistBackward0(Node):
+    def backward(self, grad):
+        x, y, result = self.saved_tensors
+        g = pnorm_backward(grad, x - y, result, self.p)
+        nf = self.next_functions
+        return (g if nf[0][0] is not None else None, -g if nf[1][0] is not None else None)
+
+
+def dist(input, other, p=2):
+    """``||input - other||_p`` over all elements (broadcast)."""
+    from .pointwise import _broadcast_check
+    rt = _dtype.result_type(input, other)
+    if not (rt.is_floating_point or rt.is_complex):
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
+                           f"Got {rt._legacy} instead.")
+    a, b = input._data.astype(rt.np, copy=False), other._data.astype(rt.np, copy=False)
+    _broadcast_check(a, b)
+    from .linalg import _vector_norm_arr
+    r = np.asarray(_vector_norm_arr(a - b, p, None, False)).astype(_real_np(rt.np))
+    result = wrap(r, input._device)
+    if requires_grad(input, other):
+        node = record(DistBackward0, (input, other), (result,))
+        node.p = p
+        node.save(input.to(rt), other.to(rt), result)
+    return result
+
+
+def _real_np(npd):
+    return np.dtype(f"f{npd.itemsize // 2}") if npd.kind == "c" else npd
+
+
+__all__ += ["dist"]
+METHODS += ["dist"]

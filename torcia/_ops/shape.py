@@ -31,7 +31,7 @@ from .creation import clone, contiguous_format
 __all__ = ["adjoint", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes",
            "broadcast_tensors", "broadcast_to", "cat", "chunk", "column_stack",
            "concat", "concatenate", "diag", "diag_embed", "diagonal", "dsplit",
-           "dstack", "expand_copy", "flatten", "flip", "fliplr", "flipud", "hsplit",
+           "dstack", "flatten", "flip", "fliplr", "flipud", "hsplit",
            "hstack", "meshgrid", "moveaxis", "movedim", "narrow", "narrow_copy",
            "permute", "ravel", "reshape", "roll", "rot90", "row_stack", "select",
            "split", "split_with_sizes", "squeeze", "stack", "swapaxes", "swapdims", "t",
@@ -798,10 +798,6 @@ def expand_as(self, other):
 broadcast_to = expand
 
 
-def expand_copy(input, size):
-    return clone(expand(input, size))
-
-
 def _broadcast_pair(sa, sb):
     """Broadcast shape of two shapes, with PyTorch's error naming tensors a and b."""
     n = max(len(sa), len(sb))
@@ -863,6 +859,8 @@ def meshgrid(*tensors, indexing=None):
                            f'received: {indexing}')
     if not tensors:
         raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if any(t._data.dtype != tensors[0]._data.dtype for t in tensors):
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
     for t in tensors:
         if t._data.ndim > 1:
             raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list "
@@ -1495,3 +1493,474 @@ def transpose_(self, dim0, dim1):
 
 
 swapaxes_ = swapdims_ = transpose_
+
+
+# =============================================================================================
+# as_strided and the *_scatter ops, repeat_interleave, block_diag, cartesian_prod,
+# combinations, unsafe splits, and the *_copy forms of the view ops.
+def _root(t):
+    return t._base if t._base is not None else t
+
+
+def _storage_size(arr):
+    """Elements of the storage a root array spans (its extent in memory)."""
+    if arr.size == 0:
+        return 0
+    return 1 + sum((n - 1) * s for n, s in zip(arr.shape, _strides(arr)))
+
+
+def _min_storage(size, stride, offset):
+    """Elements a strided geometry needs, ATen's computeStorageNbytes in elements."""
+    if any(n == 0 for n in size):
+        return 0
+    return offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
+
+
+def _check_geometry(size, stride):
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+                           f"strides={list(stride)}")
+
+
+def _strided_array(t, root_arr, size, stride, offset):
+    """An array over ``root_arr``'s storage with element geometry (size, stride, offset)."""
+    item = root_arr.itemsize
+    extent = _storage_size(root_arr)
+    need = _min_storage(size, stride, offset)
+    if need > extent:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {offset}, and itemsize {item} requiring a storage size of "
+                           f"{need * item} are out of bounds for storage of size {extent * item}")
+    st = xp_of(t).lib.stride_tricks
+    flat = st.as_strided(root_arr, (max(extent, offset),), (item,))
+    overlap = any(s == 0 and n > 1 for n, s in zip(size, stride))
+    return _as_strided(t, flat[offset:], size, stride, writeable=not overlap)
+
+
+class AsStridedBackward0(Node):
+    """ATen's as_strided_backward: scatter-add the gradient into a zero buffer spanning both
+    geometries' storage, divide by how often the input sees each element, and read the input
+    geometry back out of it."""
+
+    def backward(self, grad):
+        from .indexing import index_add, take
+        in_size, in_stride, in_off = self.input_geometry
+        size, stride, off = self.size, self.stride, self.offset
+        shared = min(in_off, off)
+        in_off, off = in_off - shared, off - shared
+        n = max(_min_storage(in_size, in_stride, in_off), _min_storage(size, stride, off))
+        out_idx = _geometry_indices(size, stride, off)
+        in_idx = _geometry_indices(in_size, in_stride, in_off)
+        dev = grad._device
+        storage = index_add(grad.new_zeros(n), 0, wrap(out_idx.reshape(-1), dev),
+                            grad.reshape(-1))
+        count = np.bincount(in_idx.reshape(-1), minlength=n)
+        if (count > 1).any():
+            storage = storage / wrap(count.astype(grad._data.dtype), dev)
+        return take(storage, wrap(in_idx, dev))
+
+
+class AsStridedBackward1(AsStridedBackward0):
+    pass
+
+
+def _geometry_indices(size, stride, offset):
+    """Storage index of every element of a strided geometry (an int64 array of ``size``)."""
+    idx = np.full(tuple(size), offset, np.int64)
+    for d, (n, s) in enumerate(zip(size, stride)):
+        shape = [1] * len(size)
+        shape[d] = n
+        idx = idx + (np.arange(n, dtype=np.int64) * s).reshape(shape)
+    return idx
+
+
+def _geometry(t):
+    return tuple(t._data.shape), t.stride(), t.storage_offset()
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of ``input``'s storage with the given sizes, strides (in elements) and offset
+    (``input``'s own offset when None)."""
+    size, stride = tuple(map(operator.index, size)), tuple(map(operator.index, stride))
+    _check_geometry(size, stride)
+    offset = input.storage_offset() if storage_offset is None else int(storage_offset)
+    root = _root(input)
+    arr = _strided_array(input, root._data, size, stride, offset)
+    out = make_view(input, arr, lambda b: as_strided(b, size, stride, offset))
+    if requires_grad(input):
+        node = record(AsStridedBackward0, (input,), (out,))
+        node.input_geometry = _geometry(input)
+        node.size, node.stride, node.offset = size, stride, offset
+    return out
+
+
+def as_strided_(self, size, stride, storage_offset=None):
+    """``self`` becomes ``as_strided(self, size, stride, storage_offset)`` in place."""
+    size, stride = tuple(map(operator.index, size)), tuple(map(operator.index, stride))
+    _check_geometry(size, stride)
+    offset = self.storage_offset() if storage_offset is None else int(storage_offset)
+    geometry = _geometry(self)
+    arr = _strided_array(self, _root(self)._data, size, stride, offset)
+    return _restride_(self, arr, lambda b: as_strided(b, size, stride, offset),
+                      AsStridedBackward1, input_geometry=geometry, size=size, stride=stride,
+                      offset=offset)
+
+
+def _scatter_into(input, src, region, name):
+    """``input``'s values with ``region(copy)`` (a view function) replaced by ``src``."""
+    from .creation import clone as _clone
+    base = _clone(input.detach())
+    view = region(base)
+    if tuple(view._data.shape) != tuple(src._data.shape):
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src._data.shape)}, slice size = {list(view._data.shape)}")
+    view._data[...] = src._data
+    return wrap(base._data, input._device)
+
+
+def _record_scatter(cls, input, src, result, **attrs):
+    if requires_grad(input, src):
+        node = record(cls, (input, src), (result,))
+        node.__dict__.update(attrs)
+    return result
+
+
+class SelectScatterBackward0(Node):
+    def backward(self, grad):
+        nf = self.next_functions
+        g_src = grad.select(self.dim, self.index)
+        return (select_scatter(grad, g_src.new_zeros(g_src.shape), self.dim, self.index)
+                if nf[0][0] is not None else None,
+                g_src if nf[1][0] is not None else None)
+
+
+def select_scatter(input, src, dim, index):
+    """``input`` with its slice at ``index`` along ``dim`` replaced by ``src`` (a copy)."""
+    d = normalize_dim(dim, input._data.ndim)
+    index = int(index)
+    result = _scatter_into(input, src, lambda b: select(b, d, index), "select_scatter")
+    return _record_scatter(SelectScatterBackward0, input, src, result, dim=d, index=index)
+
+
+class SliceScatterBackward0(Node):
+    def backward(self, grad):
+        nf = self.next_functions
+        args = (self.dim, self.start, self.end, self.step)
+        g_src = slice_dim(grad, *args)
+        return (slice_scatter(grad, g_src.new_zeros(g_src.shape), *args)
+                if nf[0][0] is not None else None,
+                g_src if nf[1][0] is not None else None)
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """``input`` with ``input[..., start:end:step, ...]`` (along ``dim``) replaced by ``src``."""
+    d = normalize_dim(dim, input._data.ndim)
+    result = _scatter_into(input, src, lambda b: slice_dim(b, d, start, end, step),
+                           "slice_scatter")
+    return _record_scatter(SliceScatterBackward0, input, src, result, dim=d, start=start,
+                           end=end, step=step)
+
+
+class DiagonalScatterBackward0(Node):
+    def backward(self, grad):
+        nf = self.next_functions
+        args = (self.offset, self.dim1, self.dim2)
+        g_src = diagonal(grad, *args)
+        return (diagonal_scatter(grad, g_src.new_zeros(g_src.shape), *args)
+                if nf[0][0] is not None else None,
+                g_src if nf[1][0] is not None else None)
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """``input`` with its ``offset`` diagonal over ``(dim1, dim2)`` replaced by ``src``."""
+    d1, d2 = _diag_dims(dim1, dim2, input._data.ndim)
+    offset = int(offset)
+    result = _scatter_into(input, src, lambda b: diagonal(b, offset, d1, d2),
+                           "diagonal_scatter")
+    return _record_scatter(DiagonalScatterBackward0, input, src, result, offset=offset, dim1=d1,
+                           dim2=d2)
+
+
+class AsStridedScatterBackward0(Node):
+    def backward(self, grad):
+        nf = self.next_functions
+        args = (self.size, self.stride, self.offset)
+        g = grad.contiguous()
+        g_src = as_strided(g, *args)
+        return (as_strided_scatter(g, g_src.new_zeros(g_src.shape), *args)
+                if nf[0][0] is not None else None,
+                g_src.clone() if nf[1][0] is not None else None)
+
+
+def as_strided_scatter(input, src, size, stride, storage_offset=None):
+    """A copy of ``input`` whose elements seen by ``as_strided(size, stride, offset)`` (over
+    the copy's own storage) are replaced by ``src``."""
+    size, stride = tuple(map(operator.index, size)), tuple(map(operator.index, stride))
+    _check_geometry(size, stride)
+    offset = 0 if storage_offset is None else int(storage_offset)
+    result = _scatter_into(input, src, lambda b: as_strided(b, size, stride, offset),
+                           "as_strided_scatter")
+    return _record_scatter(AsStridedScatterBackward0, input, src, result, size=size,
+                           stride=stride, offset=offset)
+
+
+# -- repeat_interleave, block_diag, cartesian_prod, combinations ------------------------------
+def _repeat_indices(repeats, output_size=None):
+    """``torch.repeat_interleave(repeats)``: each index i repeated repeats[i] times."""
+    r = repeats._data
+    if r.ndim != 1:
+        raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+    if r.dtype not in (np.int64, np.int32):
+        raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for "
+                                  f"'{repeats.dtype._legacy}'")
+    if r.size and r.min() < 0:
+        raise RuntimeError("repeats can not be negative")
+    if output_size is not None and int(r.sum()) != output_size:
+        raise RuntimeError("allocated size does not match required size")
+    xp = xp_of(repeats)
+    return wrap(xp.repeat(xp.arange(r.size, dtype=r.dtype), r), repeats._device)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element (or slice along ``dim``) repeated ``repeats`` times (an int, or a tensor
+    with one count per slice); with only a tensor of counts, the repeated indices."""
+    from .indexing import index_select
+    if repeats is None:
+        return _repeat_indices(input, output_size)
+    x = input if dim is not None else input.flatten()
+    d = normalize_dim(dim if dim is not None else 0, input._data.ndim)
+    if not isinstance(repeats, Tensor):
+        repeats = operator.index(repeats)
+        if repeats < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        x = x.unsqueeze(d + 1)
+        shape = list(x.shape)
+        shape[d + 1] = repeats
+        if output_size is not None and repeats * shape[d] != output_size:
+            raise RuntimeError(f"repeat_interleave: Invalid output_size, expected "
+                               f"{repeats * shape[d]} but got {output_size}")
+        return clone(x.expand(shape), memory_format=contiguous_format).flatten(d, d + 1)
+    if repeats.ndim == 0 or (repeats.ndim == 1 and repeats.shape[0] == 1):
+        repeats = repeats.reshape(1).expand(x.shape[d])
+    elif repeats.ndim == 1:
+        if repeats.shape[0] != x.shape[d]:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {repeats.shape[0]} and input.size({d}) = "
+                               f"{x.shape[d]}")
+    else:
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+    return index_select(x, d, _repeat_indices(repeats, output_size))
+
+
+class BlockDiagBackward0(Node):
+    def backward(self, grad):
+        grads, r, c = [], 0, 0
+        for shape, (rows, cols) in zip(self.shapes, self.blocks):
+            grads.append(grad[r:r + rows, c:c + cols].reshape(shape))
+            r, c = r + rows, c + cols
+        return tuple(grads)
+
+
+def block_diag(*tensors):
+    """A block-diagonal matrix of the given tensors (0-D and 1-D tensors are rows)."""
+    blocks = []
+    for i, t in enumerate(tensors):
+        if t._data.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. "
+                               f"Input {i} has {t._data.ndim} dimensions")
+        s = t._data.shape
+        blocks.append((1, 1) if len(s) == 0 else (1, s[0]) if len(s) == 1 else s)
+    if not tensors:
+        from .creation import empty
+        return empty(1, 0)
+    npd = _result_np(tensors)
+    xp = xp_of(tensors[0])
+    arr = xp.zeros((sum(b[0] for b in blocks), sum(b[1] for b in blocks)), npd)
+    r = c = 0
+    for t, (rows, cols) in zip(tensors, blocks):
+        arr[r:r + rows, c:c + cols] = t._data.reshape(rows, cols)
+        r, c = r + rows, c + cols
+    result = wrap(arr, tensors[0]._device)
+    if requires_grad(*tensors):
+        node = record(BlockDiagBackward0, tensors, (result,))
+        node.shapes, node.blocks = [t._data.shape for t in tensors], blocks
+    return result
+
+
+def cartesian_prod(*tensors):
+    """All tuples taking one element from each 1-D tensor, as rows (itertools.product order)."""
+    for t in tensors:
+        if t._data.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t._data.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([g.flatten() for g in grids], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """All length-``r`` combinations of the elements of a 1-D tensor, as rows
+    (itertools.combinations order; ``with_replacement`` allows repeats)."""
+    from .creation import empty
+    from .indexing import index_select
+    if input._data.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input._data.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return empty(0, dtype=input.dtype, device=input.device)
+    n = input._data.shape[0]
+    pick = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    idx = np.array(list(pick(range(n), r)), np.int64).reshape(-1, r)
+    return stack([index_select(input, 0, wrap(idx[:, k].copy(), input._device))
+                  for k in range(r)], 1)
+
+
+# -- unsafe splits: pieces sharing memory that are not views (in-place changes allowed) ------
+class UnsafeSplitBackward0(SplitWithSizesBackward0):
+    pass
+
+
+class UnsafeSplitWithSizesBackward0(SplitWithSizesBackward0):
+    pass
+
+
+def unsafe_split(tensor, split_size, dim=0):
+    """``split`` whose pieces are not tracked as views (PyTorch's unsafe_split)."""
+    with _no_grad():
+        pieces = split(tensor, split_size, dim)
+    return _unsafe_pieces(pieces, tensor, UnsafeSplitBackward0, dim)
+
+
+def unsafe_split_with_sizes(input, split_sizes, dim=0):
+    with _no_grad():
+        pieces = split_with_sizes(input, split_sizes, dim)
+    return _unsafe_pieces(pieces, input, UnsafeSplitWithSizesBackward0, dim)
+
+
+def unsafe_chunk(input, chunks, dim=0):
+    with _no_grad():
+        pieces = chunk(input, chunks, dim)
+    return _unsafe_pieces(pieces, input, UnsafeSplitBackward0, dim)
+
+
+def _unsafe_pieces(pieces, input, node_cls, dim):
+    outs = tuple(wrap(p._data, input._device) for p in pieces)
+    if requires_grad(input):
+        node = record(node_cls, (input,), outs)
+        node.num_outputs = len(outs)
+        node.dim = normalize_dim(dim, input._data.ndim)
+        node.sizes = tuple(p._data.shape[node.dim] for p in pieces)
+    return outs
+
+
+def _no_grad():
+    from ..autograd.grad_mode import no_grad
+    return no_grad()
+
+
+# -- *_copy: a view op's result as a new tensor -------------------------------------------------
+# Each is the view op followed by a contiguous copy; the view's backward node is kept, renamed
+# as PyTorch names it (ViewBackward0 -> ViewBackward0_copy).
+_COPY_NODES = {}
+
+
+def _copy_node(cls):
+    if cls.__name__.endswith("_copy"):
+        return cls
+    new = _COPY_NODES.get(cls)
+    if new is None:
+        new = _COPY_NODES[cls] = type(cls.__name__ + "_copy", (cls,), {})
+    return new
+
+
+def _copy_variant(view_op, name):
+    def op(input, *args, **kwargs):
+        views = view_op(input, *args, **kwargs)
+        many = isinstance(views, (tuple, list))
+        seq = tuple(views) if many else (views,)
+        outs = tuple(wrap(v._data.copy(), v._device) for v in seq)
+        fn = seq[0]._grad_fn if seq else None
+        if fn is not None and name == "view_as_complex_copy":
+            raise RuntimeError("view_as_complex_copy does not support automatic "
+                               "differentiation for outputs with complex dtype.")
+        if fn is not None and fn is not input._grad_fn:
+            fn.__class__ = _copy_node(type(fn))
+            for v, o in zip(seq, outs):
+                o._grad_fn, o._output_nr, o._rg = v._grad_fn, v._output_nr, True
+        return outs if many else outs[0]
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"``{view_op.__name__}`` as a new tensor (not a view)."
+    return op
+
+
+def _dtype_or_shape_view(input, size):
+    return input.view(size)
+
+
+_COPY_OF = {"alias_copy": alias, "as_strided_copy": as_strided, "diagonal_copy": diagonal,
+            "expand_copy": expand, "permute_copy": permute, "select_copy": select,
+            "slice_copy": slice_dim, "split_copy": split,
+            "split_with_sizes_copy": split_with_sizes, "squeeze_copy": squeeze, "t_copy": t,
+            "transpose_copy": transpose, "unbind_copy": unbind, "unfold_copy": unfold,
+            "unsqueeze_copy": unsqueeze, "view_as_complex_copy": view_as_complex,
+            "view_as_real_copy": view_as_real, "view_copy": _dtype_or_shape_view}
+for _name, _view in _COPY_OF.items():
+    globals()[_name] = _copy_variant(_view, _name)
+del _name, _view
+
+
+def detach_copy(input):
+    """A copy of ``input``; as in PyTorch it records a node whose backward is not
+    implemented."""
+    from .pointwise import NotImplementedBackward
+    result = wrap(input._data.copy(), input._device)
+    if requires_grad(input):
+        node = record(NotImplementedBackward, (input,), (result,))
+        node.op = "detach_copy"
+    return result
+
+
+__all__ += ["as_strided", "as_strided_", "select_scatter", "slice_scatter", "diagonal_scatter",
+            "as_strided_scatter", "repeat_interleave", "block_diag", "cartesian_prod",
+            "combinations", "unsafe_split", "unsafe_split_with_sizes", "unsafe_chunk",
+            "detach_copy"] + list(_COPY_OF)
+METHODS += ["as_strided", "as_strided_", "select_scatter", "slice_scatter", "diagonal_scatter",
+            "as_strided_scatter", "repeat_interleave", "unsafe_split", "unsafe_split_with_sizes",
+            "unsafe_chunk"]
+
+
+def diagflat(input, offset=0):
+    """A matrix with ``input``'s elements (flattened) on diagonal ``offset``."""
+    return diag_embed(input.contiguous().view(-1), offset)
+
+
+def fill_diagonal_(self, fill_value, wrap=False):
+    """Fill the main diagonal (all indices equal) with ``fill_value``, in place; a tall matrix
+    with ``wrap`` restarts it every ``width + 1`` rows (ATen's as_strided method)."""
+    nd = self._data.ndim
+    if nd < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    height, width = self._data.shape[:2]
+    if nd > 2 and any(s != height for s in self._data.shape[1:]):
+        raise RuntimeError("all dimensions of input must be of equal length")
+    offset = self.storage_offset()
+    stride = sum(self.stride())
+    size = min(height, width)
+    as_strided(self, (size,), (stride,), offset).fill_(fill_value)
+    if wrap and nd == 2 and height > width + 1:
+        step = width + 1
+        n = (self.numel() + step - 1) // step - size
+        as_strided(self, (n,), (stride,), offset + self.stride(0) * (width + 1)).fill_(
+            fill_value)
+    return self
+
+
+__all__ += ["diagflat"]
+METHODS += ["diagflat", "fill_diagonal_"]

@@ -297,3 +297,25 @@ def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got "
                            f"dim({boundaries._data.ndim})")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right, out=out)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each of ``elements`` is in ``test_elements`` (either may be a number), compared
+    in their promoted dtype; a bool tensor shaped like ``elements``."""
+    from ._core import as_tensor_arg
+    like = elements if isinstance(elements, Tensor) else test_elements
+    if not isinstance(like, Tensor):
+        raise TypeError("isin() received an invalid combination of arguments - got "
+                        f"({type(elements).__name__}, {type(test_elements).__name__})")
+    rt = _dtype.result_type(elements, test_elements)
+    e, t = as_tensor_arg(elements, like), as_tensor_arg(test_elements, like)
+    if rt is _dtype.bool or rt.is_complex:
+        raise RuntimeError(f"Unsupported input type encountered for isin(): {rt._legacy}")
+    xp = xp_of(like)
+    a, b = e._data.astype(rt.np, copy=False), t._data.astype(rt.np, copy=False)
+    r = xp.isin(_sortable(a), _sortable(b).reshape(-1), assume_unique=assume_unique,
+                invert=invert)
+    return wrap(xp.asarray(r), like._device)
+
+
+__all__ += ["isin"]

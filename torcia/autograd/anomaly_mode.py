@@ -3,7 +3,7 @@
 from .graph import _anomaly
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
-           "is_anomaly_check_nan_enabled"]
+           "is_anomaly_check_nan_enabled", "set_anomaly_enabled"]
 
 
 def is_anomaly_enabled():
@@ -12,6 +12,14 @@ def is_anomaly_enabled():
 
 def is_anomaly_check_nan_enabled():
     return _anomaly[1]
+
+
+def set_anomaly_enabled(enabled, check_nan=True):
+    """Turn anomaly detection on or off (``torch.set_anomaly_enabled``)."""
+    if not isinstance(enabled, bool):
+        raise TypeError(f"set_anomaly_enabled(): argument 'enabled' (position 1) must be bool, "
+                        f"not {type(enabled).__name__}")
+    _anomaly[0], _anomaly[1] = enabled, bool(check_nan)
 
 
 class set_detect_anomaly:

@@ -16,7 +16,7 @@ import weakref
 from . import grad_mode
 
 __all__ = ["Node", "AccumulateGrad", "run_backward", "record", "record_binary", "init_node",
-           "gradient_edge"]
+           "gradient_edge", "queue_callback"]
 
 _seq = itertools.count()
 _LAST = 1 << 62  # accumulators sort after (so run before) every op node
@@ -520,6 +520,8 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
     pop, push = heapq.heappop, heapq.heappush
     prev = grad_mode.state.enabled
     grad_mode.state.enabled = bool(create_graph)
+    callbacks = []
+    _final_callbacks.append(callbacks)
     try:
         while heap:
             node = pop(heap)[1]
@@ -572,8 +574,13 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                         deps[nxt] = d
                     else:
                         push(heap, (-nxt._seq, nxt))
+        i = 0
+        while i < len(callbacks):  # queue_callback's, in order (one may queue another)
+            callbacks[i]()
+            i += 1
     finally:
         grad_mode.state.enabled = prev
+        _final_callbacks.pop()
     if inputs is not None:
         for i, g in enumerate(results):
             if g is None and not allow_unused:
@@ -582,6 +589,18 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                     "the graph. Set allow_unused=True if this is the desired behavior.")
         return tuple(results)
     return None
+
+
+_final_callbacks = []  # per running backward pass (innermost last): its queued callbacks
+
+
+def queue_callback(callback):
+    """Run ``callback()`` when the current backward pass has finished running the graph
+    (PyTorch's ``Variable._execution_engine.queue_callback``; DistributedDataParallel waits
+    for its gradient reductions there)."""
+    if not _final_callbacks:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _final_callbacks[-1].append(callback)
 
 
 class _Nones:

@@ -5,23 +5,26 @@ compositions that are only functional (``linear``, ``bilinear``) and re-exports 
 family by family.
 """
 
-from .._ops.linalg import addmm, einsum, matmul
 from .._ops import activation as _activation
-from .._ops.activation import *  # noqa: F401,F403
-from .._ops import distance as _distance, dropout as _dropout, loss as _loss, sparse as _sparse
-from .._ops.distance import *  # noqa: F401,F403
-from .._ops.dropout import *  # noqa: F401,F403
-from .._ops.loss import *  # noqa: F401,F403
-from .._ops.sparse import *  # noqa: F401,F403
-from .._ops import norm as _norm
-from .._ops.norm import *  # noqa: F401,F403
-from .._ops import conv as _conv
-from .._ops.conv import *  # noqa: F401,F403
-from .._ops import pool as _pool
-from .._ops.pool import *  # noqa: F401,F403
 from .._ops import attention as _attention
+from .._ops import conv as _conv
+from .._ops import distance as _distance
+from .._ops import dropout as _dropout
+from .._ops import loss as _loss
+from .._ops import norm as _norm
+from .._ops import pool as _pool
+from .._ops import sparse as _sparse
+from .._ops.activation import *  # noqa: F401,F403
 from .._ops.attention import *  # noqa: F401,F403
 from .._ops.attention import _canonical_mask, _none_or_dtype  # noqa: F401
+from .._ops.conv import *  # noqa: F401,F403
+from .._ops.distance import *  # noqa: F401,F403
+from .._ops.dropout import *  # noqa: F401,F403
+from .._ops.linalg import addmm, einsum, matmul
+from .._ops.loss import *  # noqa: F401,F403
+from .._ops.norm import *  # noqa: F401,F403
+from .._ops.pool import *  # noqa: F401,F403
+from .._ops.sparse import *  # noqa: F401,F403
 
 __all__ = ["linear", "bilinear"]
 __all__ += _activation.__all__

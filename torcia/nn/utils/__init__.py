@@ -1,9 +1,7 @@
 """torch.nn.utils: gradient clipping, parameter/vector conversion, parametrizations,
 weight and spectral normalization (and, in ``rnn``, sequence packing)."""
 
-from importlib.util import find_spec as _find_spec
-
-from . import clip_grad, convert_parameters, parametrizations, parametrize  # noqa: F401
+from . import clip_grad, convert_parameters, parametrizations, parametrize, rnn  # noqa: F401
 from .clip_grad import (
     clip_grad_norm,
     clip_grad_norm_,
@@ -15,13 +13,10 @@ from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .spectral_norm import remove_spectral_norm, spectral_norm
 from .weight_norm import remove_weight_norm, weight_norm
 
-if _find_spec(__name__ + ".rnn") is not None:
-    from . import rnn  # noqa: F401
-
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
            "get_total_norm", "parameters_to_vector", "vector_to_parameters", "weight_norm",
            "remove_weight_norm", "spectral_norm", "remove_spectral_norm", "parametrize",
-           "parametrizations", "skip_init"]
+           "parametrizations", "rnn", "skip_init"]
 
 
 def skip_init(module_cls, *args, **kwargs):

@@ -1,12 +1,32 @@
-"""torcia.vision.models: torchvision's model constructors (resnet, vgg, mobilenet_v2, ...).
+"""torcia.vision.models, as ``torchvision.models``: model classes and builders with
+torchvision's module structure, so ``state_dict()`` keys and shapes are torchvision's.
 
-Not written yet: any attribute access raises NotImplementedError with this explanation.
+    from torcia.vision import models
+    model = models.resnet18(num_classes=10)
+
+Builders accept only ``weights=None``: pretrained weights are not bundled (see Note
+[Pretrained weights] in ``_api.py``); load torchvision's from a local file with
+``model.load_state_dict(torcia.load(path))``.
 """
 
+from . import alexnet as _alexnet  # the module; the name `alexnet` becomes the builder below
+from . import mobilenetv2, resnet, squeezenet, vgg
+from ._api import (
+    Weights,
+    WeightsEnum,
+    get_model,
+    get_model_builder,
+    get_model_weights,
+    get_weight,
+    list_models,
+)
+from .alexnet import *  # noqa: F403
+from .mobilenetv2 import *  # noqa: F403
+from .resnet import *  # noqa: F403
+from .squeezenet import *  # noqa: F403
+from .vgg import *  # noqa: F403
 
-def __getattr__(name):
-    if name.startswith("_"):
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    raise NotImplementedError(
-        f"torcia.vision.models.{name} is not available yet: the vision models (resnet18/34/50, "
-        "vgg11/16, mobilenet_v2, alexnet, squeezenet1_0) are still to be written.")
+__all__ = (["Weights", "WeightsEnum", "get_model", "get_model_builder", "get_model_weights",
+            "get_weight", "list_models"]
+           + _alexnet.__all__ + mobilenetv2.__all__ + resnet.__all__ + squeezenet.__all__
+           + vgg.__all__)
