@@ -115,3 +115,37 @@ def test_seed_000_cnn():
     assert_same_output(ours, theirs, rtol=2e-3)
     losses = [float(x) for x in re.findall(r"perdita media = ([\d.]+)", ours)]
     assert len(losses) == 3 and losses[-1] < losses[0]
+
+
+def test_seed_001_quickstart(tmp_path):
+    """The quickstart on a generated Fashion-MNIST in ./data: the notes' prints, PyTorch's
+    repr of the network, a state dict PyTorch loads into the same network."""
+    import numpy as np
+    import torch
+    from torch import nn
+
+    from tests.test_main_job import make_learnable_fashion
+    make_learnable_fashion(tmp_path / "data", n_train=400, n_test=100)
+    source = (EXAMPLES / "seed_001_quickstart.py").read_text().replace("epochs = 3",
+                                                                       "epochs = 1")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", source], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    out = re.sub(r" at 0x[0-9a-f]+", " at 0x?", proc.stdout)
+    # train='false' is truthy: both loaders read the 400 training images; the loader's repr
+    # is the one the notes show
+    assert out.startswith("Training dataloader =  4\nTest dataloader = "
+                          "<torch.utils.data.dataloader.DataLoader object at 0x?>\n"
+                          "False\nDevice: None\n")
+    namespace = {"nn": nn}
+    exec(source[source.index("class NeuralNetwork"):source.index("model = ")], namespace)
+    theirs = namespace["NeuralNetwork"]()
+    assert str(theirs) + "\n" in out
+    accuracy = float(re.search(r"Accuracy: ([\d.]+)%", out).group(1))
+    assert accuracy > 50.0, out
+    assert re.search(r'Predicted: "[\w/ -]+", Actual: "[\w/ -]+"\n$', out)
+    state = torch.load(tmp_path / "model.pth", weights_only=True)
+    theirs.load_state_dict(state)
+    x = torch.from_numpy(np.random.default_rng(0).random((3, 1, 28, 28), dtype=np.float32))
+    assert theirs(x).shape == (3, 10)
