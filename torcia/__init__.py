@@ -41,6 +41,8 @@ from . import utils  # noqa: E402  (torcia.utils.data loads lazily on first use)
 from . import serialization  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from .utils.dlpack import from_dlpack  # noqa: E402
+from . import jit, onnx, ao  # noqa: E402  (deployment: tracing, ONNX export, quantization)
+from .ao.quantization import qint8, quint8  # noqa: E402
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from ._runtime import *  # noqa: E402  (threads, determinism flags, predicates)
