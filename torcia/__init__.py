@@ -37,6 +37,7 @@ from . import return_types  # noqa: E402
 from . import linalg  # noqa: E402
 from . import nn  # noqa: E402
 from . import optim  # noqa: E402
+from . import distributed  # noqa: E402  (mpi4py loads on first use, not here)
 from . import utils  # noqa: E402  (torcia.utils.data loads lazily on first use)
 from . import serialization  # noqa: E402
 from .serialization import load, save  # noqa: E402
