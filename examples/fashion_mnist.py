@@ -1,6 +1,6 @@
 """Train a network on Fashion-MNIST with torcia: the project's main job.
 
-    python examples/fashion_mnist.py                  # CNN, reaches ~91% test accuracy
+    python examples/fashion_mnist.py                  # CNN, 4 epochs: ~91% test accuracy
     python examples/fashion_mnist.py --resume         # continue from the best checkpoint
     python examples/fashion_mnist.py --model mlp --epochs 3
 
@@ -69,7 +69,7 @@ MODELS = {"cnn": CNN, "mlp": MLP, "resnet18": resnet18}
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", choices=sorted(MODELS), default="cnn")
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--data-root", default="data")
@@ -110,7 +110,7 @@ def evaluate(model, loader, device):
     return total_loss / seen, 100.0 * correct / seen
 
 
-def train_epoch(model, loader, optimizer, device, epoch, epochs, history):
+def train_epoch(model, loader, optimizer, scheduler, device, epoch, epochs, history):
     from tqdm import tqdm
     model.train()
     bar = tqdm(loader, desc=f"epoch {epoch}/{epochs}", unit="batch", dynamic_ncols=True)
@@ -121,6 +121,7 @@ def train_epoch(model, loader, optimizer, device, epoch, epochs, history):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        scheduler.step()
         seen += labels.numel()
         history["train_loss"].append(loss.item())
         bar.set_postfix(loss=f"{loss.item():.4f}",
@@ -164,6 +165,9 @@ def main(argv=None):
     train_loader, test_loader = loaders(args)
     model = MODELS[args.model]().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    # the learning rate falls along a cosine from --lr to 0 over the whole run
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=args.epochs * len(train_loader))
     history = {"train_loss": [], "test_loss": [], "test_acc": []}
     first_epoch, best_acc = 1, -math.inf
     if args.resume and os.path.exists(ckpt_path):
@@ -172,6 +176,8 @@ def main(argv=None):
             raise SystemExit(f"{ckpt_path} holds a {ckpt['model_name']} model, not {args.model}")
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
+        scheduler.load_state_dict(ckpt["scheduler"])
+        scheduler.T_max = args.epochs * len(train_loader)  # --epochs may extend the run
         torch.set_rng_state(ckpt["rng_state"])
         history, best_acc = ckpt["history"], ckpt["best_acc"]
         first_epoch = ckpt["epoch"] + 1
@@ -182,7 +188,8 @@ def main(argv=None):
     print(f"{args.model}: {n_params:,} parameters, {len(train_loader.dataset)} training and "
           f"{len(test_loader.dataset)} test images, device {device}")
     for epoch in range(first_epoch, args.epochs + 1):
-        train_epoch(model, train_loader, optimizer, device, epoch, args.epochs, history)
+        train_epoch(model, train_loader, optimizer, scheduler, device, epoch, args.epochs,
+                    history)
         test_loss, test_acc = evaluate(model, test_loader, device)
         history["test_loss"].append(test_loss)
         history["test_acc"].append(test_acc)
@@ -191,7 +198,8 @@ def main(argv=None):
         if test_acc > best_acc:
             best_acc = test_acc
             torch.save({"model_name": args.model, "model": model.state_dict(),
-                        "optimizer": optimizer.state_dict(), "epoch": epoch,
+                        "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(), "epoch": epoch,
                         "best_acc": best_acc, "history": history,
                         "rng_state": torch.get_rng_state()}, ckpt_path)
             print(f"saved the best model so far to {ckpt_path}")
