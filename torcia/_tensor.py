@@ -759,12 +759,15 @@ def install_operators():
     from ._ops import pointwise as P
 
     T = Tensor
-    T.__add__ = T.__radd__ = P.add
+    # a + b, a - b, a * b: the ops with their common case inline (see pointwise._operator)
+    T.__add__ = P._operator(np.add, P.AddBackward0, P.add)
+    T.__radd__ = P.add
     T.__iadd__ = lambda self, other: self.add_(other)
-    T.__sub__ = P.sub
+    T.__sub__ = P._operator(np.subtract, P.SubBackward0, P.sub)
     T.__rsub__ = P.rsub
     T.__isub__ = lambda self, other: self.sub_(other)
-    T.__mul__ = T.__rmul__ = P.mul
+    T.__mul__ = P._operator(np.multiply, P.MulBackward0, P.mul)
+    T.__rmul__ = P.mul
     T.__imul__ = lambda self, other: self.mul_(other)
     T.__truediv__ = P.div
     T.__rtruediv__ = lambda self, other: P.mul(P.reciprocal(self), other)

@@ -371,6 +371,51 @@ def test_gradient_aliases_not_changed_by_engine():
     same(f)
 
 
+
+def test_gradients_seen_elsewhere_not_summed_into():
+    """The engine sums a buffered gradient in place only when nothing else sees it: a
+    tensor hook, a node hook or a custom Function that keeps its gradient keeps its value."""
+    def f(lib):
+        kept = []
+
+        class Keep(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x.clone()
+
+            @staticmethod
+            def backward(ctx, g):
+                kept.append(g)
+                return g
+
+        x = T(lib, A)
+        y = Keep.apply(x * 2)
+        z = y + y * 3
+        z.register_hook(kept.append)
+        z.grad_fn.register_hook(lambda grad_inputs, grad_outputs: kept.extend(grad_inputs))
+        (z + z * 2).sum().backward()
+        return [*kept, x.grad]
+    same(f)
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_gradients_without_refcount_proofs(monkeypatch, exact):
+    """With the in-place reuse of gradients off (interpreters whose reference counts it
+    cannot trust), every gradient is still PyTorch's."""
+    from torcia.autograd import graph
+    monkeypatch.setattr(graph, "_REFCOUNTS_EXACT", exact)
+
+    def f(lib):
+        x, w = T(lib, A), T(lib, B)
+        kept = []
+        y = x * w + x
+        y.register_hook(kept.append)
+        (y * y + y * x).sum().backward()
+        (x * 3).sum().backward()  # accumulates into the .grad of the first backward
+        return [*kept, x.grad, w.grad]
+    same(f)
+
+
 def test_deep_graph_10000():
     def f(lib):
         x = T(lib, [1.0, 2.0])

@@ -15,6 +15,12 @@ import weakref
 
 from . import grad_mode
 
+# The engine reuses a gradient's memory only when sys.getrefcount proves nothing else holds
+# it. The counts asserted are CPython 3.11-3.13's; an interpreter that may count fewer
+# references (3.14 borrows references on its stack) would make a shared gradient look
+# unshared and change it in place, so elsewhere gradients are always copied.
+_REFCOUNTS_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
+
 __all__ = ["Node", "AccumulateGrad", "run_backward", "record", "record_binary", "init_node",
            "gradient_edge", "queue_callback"]
 
@@ -86,16 +92,20 @@ class Node:
             return ()
         if saved is _FREED:
             raise RuntimeError(_FREED_MSG)
+        if len(saved) == 2:  # a binary op's pair, the common case, checked without a loop
+            a, b = saved
+            va, vb = self._sv
+            if ((a is None or a._vc[0] == va and type(a) is not _SavedOutput) and
+                    (b is None or b._vc[0] == vb and type(b) is not _SavedOutput)):
+                return [a, b]
         out = []
-        i = 0
-        for t in saved:
+        for t, version in zip(saved, self._sv):
             if t is not None:
-                if t._vc[0] != self._sv[i]:
-                    raise _modified_error(self, t, self._sv[i])
+                if t._vc[0] != version:
+                    raise _modified_error(self, t, version)
                 if type(t) is _SavedOutput:
                     t = t.unpack(self)
             out.append(t)
-            i += 1
         return out
 
     # -- hooks -----------------------------------------------------------------------------
@@ -251,6 +261,7 @@ def init_node(node, inputs):
 
 
 _NO_EDGE = (None, 0)
+_new = object.__new__
 
 
 def record_binary(node_cls, x, y, out, spec, same_shape):
@@ -258,18 +269,18 @@ def record_binary(node_cls, x, y, out, spec, same_shape):
     backward the items of ``spec`` (pairs of value index into (x, y, out) and the bit mask
     of the inputs whose gradients need it). With ``same_shape`` (both operands tensors of
     the output's shape and dtype) the engine has nothing to fit, so no metadata is kept."""
-    node = node_cls.__new__(node_cls)
+    node = _new(node_cls)
     # gradient_edge's common case inline: a non-view tensor with a grad_fn
     if x is None:
         ex = _NO_EDGE
-    elif x._grad_fn is not None and x._base is None:
-        ex = (x._grad_fn, x._output_nr)
+    elif (fn := x._grad_fn) is not None and x._base is None:
+        ex = (fn, x._output_nr)
     else:
         ex = gradient_edge(x)
     if y is None:
         ey = _NO_EDGE
-    elif y._grad_fn is not None and y._base is None:
-        ey = (y._grad_fn, y._output_nr)
+    elif (fn := y._grad_fn) is not None and y._base is None:
+        ey = (fn, y._output_nr)
     else:
         ey = gradient_edge(y)
     node.next_functions = (ex, ey)
@@ -366,7 +377,8 @@ class AccumulateGrad(Node):
             # use_count == 1 rule): an array referenced from elsewhere, a view, or an
             # expanded (read-only) array is copied, so .grad never aliases another tensor.
             # (getrefcount sees the Tensor's own reference and its argument: 2 when unshared.)
-            if sys.getrefcount(grad._data) > 2 or _not_plain(grad._data):
+            if (not _REFCOUNTS_EXACT or sys.getrefcount(grad._data) > 2
+                    or _not_plain(grad._data)):
                 grad = _copy_like(grad, var._data)
             var._grad = grad.detach()
         else:
@@ -480,20 +492,21 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
             raise RuntimeError(f"element {i} of tensors does not require grad and does not "
                                "have a grad_fn")
         root_edges.append(edge)
-    # Dependencies: how many edges point at each node, over everything reachable.
-    deps = {}
-    roots_set = {e[0] for e in root_edges}
-    stack = list(roots_set)  # roots sharing a node (outputs of one op) are walked once
+    # Each reachable node's state, one list: [edges still to come, gradient buffer of
+    # output 0, of output 1, ...] (one dict look-up per edge while running). Roots come
+    # first, so roots sharing a node (outputs of one op) are walked once.
+    state = {e[0]: _new_state(e[0], 0) for e in root_edges}
+    stack = list(state)
     while stack:
         for nxt, _ in stack.pop().next_functions:
             if nxt is not None:
-                d = deps.get(nxt)
-                if d is None:
-                    deps[nxt] = 1
-                    if nxt not in roots_set:  # first visit: walk on from it
-                        stack.append(nxt)
+                st = state.get(nxt)
+                if st is None:  # first visit: walk on from it
+                    state[nxt] = ([1, None] if nxt.num_outputs == 1 else
+                                  [1] + [None] * nxt.num_outputs)  # (_new_state inline)
+                    stack.append(nxt)
                 else:
-                    deps[nxt] = d + 1
+                    st[0] += 1
     captures = needed = None
     if inputs is not None:
         captures = {}
@@ -502,36 +515,28 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
             if edge[0] is None:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             captures.setdefault(edge[0], []).append((edge[1], i))
-        needed = _needed_nodes(roots_set.union(deps), captures, accumulate)
-    buffers = {}
-    owned = set()  # ids of buffered sums the engine made itself: safe to add into in place
+        needed = _needed_nodes(state, captures, accumulate)
+    heap = [(-node._seq, node) for node in {e[0] for e in root_edges}
+            if state[node][0] == 0]  # roots no other root leads to
+    heapq.heapify(heap)
     for (node, nr), g, t in zip(root_edges, grad_roots, roots):
         if g._data.dtype != t._data.dtype:  # the engine casts a root's gradient to its dtype
             g = g.to(t.dtype)
         # the caller keeps its tensor (an alias makes AccumulateGrad copy it); a graph of the
         # backward keeps the gradient's own history, so grads w.r.t. grad_outputs work
-        _accumulate(buffers, owned, node, nr, g if create_graph else g._alias(), True)
-    heap = []
-    for node in {id(e[0]): e[0] for e in root_edges}.values():
-        if node not in deps:
-            heap.append((-node._seq, node))
-    heapq.heapify(heap)
+        _accumulate(state[node], nr + 1, g if create_graph else g._alias(), True)
     results = [None] * len(inputs) if inputs is not None else None
-    pop, push = heapq.heappop, heapq.heappush
+    pop, push, pushpop = heapq.heappop, heapq.heappush, heapq.heappushpop
     prev = grad_mode.state.enabled
     grad_mode.state.enabled = bool(create_graph)
     callbacks = []
     _final_callbacks.append(callbacks)
+    node = pop(heap)[1] if heap else None
     try:
-        while heap:
-            node = pop(heap)[1]
-            grads = buffers.pop(node, None)
-            if grads is None:
-                grads = [None] * node.num_outputs
-            elif owned:  # a sum leaving its buffer may be passed on and shared
-                for g in grads:
-                    owned.discard(id(g))
+        while node is not None:
+            st = state.pop(node)
             if captures is not None:
+                grads = st[1:]
                 run = node in needed
                 cap = captures.get(node)
                 if cap is not None:
@@ -540,10 +545,11 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                     for nr, i in cap:
                         results[i] = grads[nr]
                 out = _call_node(node, grads) if run else None
-            elif not node._has_hooks and len(grads) == 1 and grads[0] is not None:
+                del grads
+            elif not node._has_hooks and len(st) == 2 and st[1] is not None:
                 # _call_node's work for the common node: no hooks, one output gradient
                 try:
-                    out = node.backward(grads[0])
+                    out = node.backward(st[1])
                 except Exception:
                     if _anomaly[0]:
                         _anomaly_warning(node)
@@ -553,8 +559,8 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                 if len(out) != len(node.next_functions):
                     _check_count(node, out)
             else:
-                out = _call_node(node, grads)
-            del grads
+                out = _call_node(node, st[1:])
+            del st
             if not retain_graph and node._saved is not None and (
                     captures is None or node in needed):  # a node that ran frees its buffers
                 node._saved = _FREED
@@ -562,18 +568,29 @@ def run_backward(roots, grad_roots, retain_graph, create_graph, inputs=None,
                 out = _NONES
             elif node._meta is not None:
                 out = _validate(node, out)
+            # The ready node with the highest sequence number runs next. Along a chain that
+            # is the one node this one made ready, passed on without going through the heap.
+            ready = None
             for (nxt, nr), g in zip(node.next_functions, out):
                 if nxt is not None:
+                    st = state[nxt]
                     if g is not None:
-                        if nxt not in buffers and nxt.num_outputs == 1:
-                            buffers[nxt] = [g]
+                        if st[nr + 1] is None:
+                            st[nr + 1] = g
                         else:
-                            _accumulate(buffers, owned, nxt, nr, g, create_graph)
-                    d = deps[nxt] - 1
-                    if d:
-                        deps[nxt] = d
+                            _accumulate(st, nr + 1, g, create_graph)
+                    if st[0] == 1:
+                        if ready is None:
+                            ready = nxt
+                        else:
+                            push(heap, (-nxt._seq, nxt))
                     else:
-                        push(heap, (-nxt._seq, nxt))
+                        st[0] -= 1
+            out = g = st = None  # (drop references: _accumulate counts them)
+            if ready is None:
+                node = pop(heap)[1] if heap else None
+            else:
+                node = pushpop(heap, (-ready._seq, ready))[1] if heap else ready
         i = 0
         while i < len(callbacks):  # queue_callback's, in order (one may queue another)
             callbacks[i]()
@@ -613,25 +630,36 @@ class _Nones:
 _NONES = _Nones()
 
 
-def _accumulate(buffers, owned, node, nr, g, create_graph):
-    """Add gradient ``g`` into ``node``'s input buffer slot ``nr``."""
-    buf = buffers.get(node)
-    if buf is None:
-        buf = buffers[node] = [None] * node.num_outputs
-    old = buf[nr]
+def _new_state(node, deps):
+    """A node's engine state: its count of edges still to come and its gradient buffers."""
+    return [deps, None] if node.num_outputs == 1 else [deps] + [None] * node.num_outputs
+
+
+def _accumulate(st, i, g, create_graph):
+    """Add gradient ``g`` into buffer ``st[i]`` of a node's state.
+
+    The sum goes into the buffered tensor's memory when nothing but its buffer sees it
+    (PyTorch's use_count rule for in-place accumulation): no other reference to the tensor
+    or its array, and an array owning writeable memory. (getrefcount counts the buffer,
+    ``old`` and its own argument for the tensor; ``old``'s slot, ``d`` and its argument for
+    the array.)
+    """
+    old = st[i]
     if old is None:
-        buf[nr] = g
-    elif create_graph:
-        buf[nr] = old + g  # differentiable: the sum is part of the recorded graph
-    elif (old._data.shape != g._data.shape or old._data.dtype != g._data.dtype
-          or old._device is not g._device):
-        buf[nr] = old + g
-    elif id(old) in owned:
-        old._data += g._data  # a sum the engine made: nothing else sees it
+        st[i] = g
+        return
+    if create_graph:
+        st[i] = old + g  # differentiable: the sum is part of the recorded graph
+        return
+    d = old._data
+    if d.shape != g._data.shape or d.dtype != g._data.dtype or old._device is not g._device:
+        st[i] = old + g
+    elif (_REFCOUNTS_EXACT and sys.getrefcount(old) <= 3 and sys.getrefcount(d) <= 3
+          and d.base is None and d.flags.writeable):
+        d += g._data
     else:  # a new tensor of the sum (an alias given memory and a version counter of its own)
-        buf[nr] = new = old._alias()
-        new._data, new._vc = old._data + g._data, [0]
-        owned.add(id(new))
+        st[i] = new = old._alias()
+        new._data, new._vc = d + g._data, [0]
 
 
 def _needed_nodes(nodes, captures, accumulate):
