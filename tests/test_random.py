@@ -491,3 +491,245 @@ def test_glibc_log_and_fma_helpers():
                 np.nextafter(np.float32(float(exact)), np.float32(-1))]
         best = min(near, key=lambda v: abs(Fraction(float(v)) - exact))
         assert g == best
+
+
+# -- the fast float paths: bit-exact at scale ---------------------------------------------------
+def _ref_fma32(a, b, c):
+    """A literal float32 fma: the exact value (a * b + c as a Fraction) rounded to float32
+    by the tie-checked double emulation, for arrays."""
+    from torcia._ops.random import _fma32
+    return _fma32(a, b, c)
+
+
+_F32 = np.float32
+_REF_LOG_P = [_F32(v) for v in (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1,
+                                -1.2420140846E-1, 1.4249322787E-1, -1.6668057665E-1,
+                                2.0000714765E-1, -2.4999993993E-1, 3.3333331174E-1)]
+
+
+def _ref_avx_log(x):
+    """avx_mathfun's log256_ps op by op (float32 arithmetic, GCC's fma contractions)."""
+    bits = np.maximum(x, _F32(1.1754943508222875e-38)).view(np.int32)
+    e = ((bits >> 23) - 127).astype(_F32) + _F32(1)
+    x = ((bits & ~0x7F800000) | 0x3F000000).view(_F32)
+    mask = x < _F32(0.707106781186547524)
+    e = e - mask.astype(_F32)
+    x = (x - _F32(1)) + np.where(mask, x, _F32(0))
+    z = x * x
+    y = _ref_fma32(_REF_LOG_P[0], x, _REF_LOG_P[1])
+    for p in _REF_LOG_P[2:]:
+        y = _ref_fma32(y, x, p)
+    y = y * x
+    y = _ref_fma32(y, z, e * _F32(-2.12194440e-4))
+    y = _ref_fma32(z, _F32(-0.5), y)
+    return _ref_fma32(e, _F32(0.693359375), x + y)
+
+
+def _ref_avx_sincos(x):
+    """avx_mathfun's sincos256_ps op by op."""
+    sign_sin = x.view(np.int32) & np.int32(-0x80000000)
+    x = np.abs(x)
+    j = (x * _F32(1.27323954473516)).astype(np.int32)
+    j = (j + 1) & ~1
+    y = j.astype(_F32)
+    sign_sin = sign_sin ^ ((j & 4) << 29)
+    sign_cos = (~(j - 2) & 4) << 29
+    poly = (j & 2) == 0
+    x = _ref_fma32(y, _F32(-0.78515625), x)
+    x = _ref_fma32(y, _F32(-2.4187564849853515625e-4), x)
+    x = _ref_fma32(y, _F32(-3.77489497744594108e-8), x)
+    z = x * x
+    yc = _ref_fma32(_F32(2.443315711809948E-005), z, _F32(-1.388731625493765E-003))
+    yc = _ref_fma32(yc, z, _F32(4.166664568298827E-002))
+    yc = _ref_fma32(yc * z, z, -(z * _F32(0.5))) + _F32(1)
+    ys = _ref_fma32(_F32(-1.9515295891E-4), z, _F32(8.3321608736E-3))
+    ys = _ref_fma32(ys, z, _F32(-1.6666654611E-1))
+    ys = _ref_fma32(ys * z, x, x)
+    sin = np.where(poly, ys, yc)
+    cos = np.where(poly, yc, ys)
+    return ((sin.view(np.int32) ^ sign_sin).view(_F32),
+            (cos.view(np.int32) ^ sign_cos.astype(np.int32)).view(_F32))
+
+
+def _kernel_inputs():
+    """24-bit draws k for the float Box-Muller kernel: a stride through all 2**24 (every
+    exponent of 1 - u and every octant of the angle), and the ends, powers of two and octant
+    boundaries in full. TORCIA_EXHAUSTIVE=1 takes all 2**24 (the kernel's whole domain)."""
+    import os
+    if os.environ.get("TORCIA_EXHAUSTIVE"):
+        return np.arange(1 << 24, dtype=np.int32)
+    parts = [np.arange(0, 1 << 24, 53), np.arange(4096), np.arange((1 << 24) - 4096, 1 << 24)]
+    for p in range(25):  # 1 - u near a power of two
+        c = (1 << 24) - (1 << p)
+        parts.append(np.arange(max(c - 64, 0), min(c + 64, 1 << 24)))
+    for o in range(1, 9):  # 2 pi u near a multiple of pi / 4
+        c = int(o / 8 * (1 << 24))
+        parts.append(np.arange(c - 512, min(c + 512, 1 << 24)))
+    return np.unique(np.concatenate(parts)).astype(np.int32)
+
+
+def test_float_box_muller_kernel_matches_the_literal_emulation():
+    # the float kernel skips the per-fma tie checks (see Note [The float Box-Muller kernel]):
+    # its radius, sine and cosine must equal the op-by-op emulation for every input
+    from torcia._ops.random import _BoxMuller32
+    k = _kernel_inputs()
+    step = 1 << 16
+    bm = _BoxMuller32(step)
+    for i in range(0, k.size, step):
+        kk = k[i:i + step]
+        b = bm if kk.size == step else bm.sliced(kk.size)
+        u = kk.astype(np.float32) * _F32(2.0 ** -24)
+        want_r = np.sqrt(_F32(-2) * _ref_avx_log(_F32(1) - u))
+        want_s, want_c = _ref_avx_sincos(_F32(2.0 * math.pi) * u)
+        b.radius(kk, b.R)
+        b.sincos(kk)
+        for got, want in ((b.R, want_r), (b.W[1], want_s), (b.W[0], want_c)):
+            np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))
+
+
+def _chunks_equal(make, total, chunk, seed):
+    """``make(lib, n)`` drawn ``total`` values at a time in ``chunk``s from one seeded stream
+    in each library; every chunk bit-identical."""
+    torcia.manual_seed(seed)
+    torch.manual_seed(seed)
+    done = 0
+    while done < total:
+        n = min(chunk, total - done)
+        a, b = arr(make(torcia, n)), arr(make(torch, n))
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
+        done += n
+
+
+def test_normal_float32_tens_of_millions_against_torch():
+    # ~50M values through the float kernel; odd sizes end with the redrawn last block
+    _chunks_equal(lambda L, n: L.empty(n).normal_(), 24_000_003, 4_000_001, 7)
+    _chunks_equal(lambda L, n: L.randn(n), 16_000_000, 4_000_000, 2024)
+    _chunks_equal(lambda L, n: L.empty(n).normal_(0.25, 3.5), 6_000_037, 3_000_011, 11)
+    _chunks_equal(lambda L, n: L.empty(n).normal_(-7.0, 0.01), 4_000_000, 4_000_000, 12)
+
+
+@pytest.mark.parametrize("mean, std", [(0.0, 1e-40), (0.0, 0.0), (1e30, 1.0), (3.0, 1e-30),
+                                       (-0.5, 1e20), (2.0 ** -30, 2.0 ** 20), (0.0, 1.0 + 1e-12)])
+def test_normal_float32_unusual_mean_and_std(mean, std):
+    _chunks_equal(lambda L, n: L.empty(n).normal_(mean, std), 200_003, 200_003, 5)
+
+
+@pytest.mark.parametrize("dtype", ("float16", "bfloat16", "float64"))
+def test_normal_other_dtypes_at_scale(dtype):
+    total = 1_000_003 if dtype == "float64" else 4_000_009
+    _chunks_equal(lambda L, n: L.empty(n, dtype=dt(L, dtype)).normal_(0.5, 2.0), total,
+                  total, 3)
+
+
+@pytest.mark.parametrize("low, high", [(0.0, 1.0), (-0.1, 0.1), (-1 / 3, 2.7), (1000.0, 1000.001),
+                                       (1e-20, 1.0), (-3.0, 1e-30), (0.5, 0.5), (-1e30, 1e30),
+                                       (2.0 ** 24, 2.0 ** 24 + 8)])
+@pytest.mark.parametrize("dtype", ("float32", "float16", "bfloat16"))
+def test_uniform_float_at_scale(low, high, dtype):
+    if dtype == "float16" and max(abs(low), abs(high), high - low) > 65504:
+        msgs = []  # out of range for half: the same error
+        for lib in (torcia, torch):
+            with pytest.raises(RuntimeError) as info:
+                lib.empty(3, dtype=lib.float16).uniform_(low, high)
+            msgs.append(str(info.value).split("\n")[0])
+        assert msgs[0] == msgs[1]
+        return
+    _chunks_equal(lambda L, n: L.empty(n, dtype=dt(L, dtype)).uniform_(low, high), 1_000_003,
+                  1_000_003, 17)
+
+
+def test_rand_and_uniform_float32_tens_of_millions_against_torch():
+    _chunks_equal(lambda L, n: L.rand(n), 10_000_001, 5_000_001, 3)
+    _chunks_equal(lambda L, n: L.empty(n).uniform_(-0.05, 0.05), 8_000_000, 4_000_000, 4)
+    _chunks_equal(lambda L, n: L.empty(n, dtype=L.float64).uniform_(-2, 5), 2_000_001,
+                  2_000_001, 5)
+
+
+@pytest.mark.parametrize("n", (0, 1, 2, 15, 16, 17, 31, 33, 47, 1025))
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_small_and_odd_sizes_in_one_stream(n, dtype):
+    same(lambda L: [L.empty(n, dtype=dt(L, dtype)).normal_(), L.rand(n, dtype=dt(L, dtype)),
+                    L.randn(n, dtype=dt(L, dtype)), L.empty(n, dtype=dt(L, dtype)).uniform_(-2, 3),
+                    L.empty(n, dtype=dt(L, dtype)).normal_(1, 2), L.rand(3)], n)
+
+
+def test_inplace_fill_writes_into_the_tensor():
+    def fn(L):
+        base = L.zeros(40, 50)
+        rows = base[3:30]  # a contiguous view
+        rows.normal_()
+        base[30:].uniform_(-1, 1)
+        big = L.empty(300_001)
+        before = big._version
+        big.normal_(2, 3)
+        assert big._version == before + 1
+        x = L.randn(64, requires_grad=True)
+        y = x * 1
+        y.normal_()  # recorded: a copy of y is sampled, then written back
+        assert y.grad_fn.name() == "NormalBackward0"
+        return [base, big, y]
+    same(fn, 21)
+
+
+def test_non_contiguous_at_scale():
+    same(lambda L: [L.zeros(700, 300).t().normal_(), L.zeros(500, 400)[:, ::3].uniform_(-1, 2),
+                    L.zeros(300, 301, dtype=L.float64).t().normal_(0.5, 2)], 31)
+
+
+def test_fma32_rounds_twice_rounded_ties_correctly():
+    from fractions import Fraction
+
+    from torcia._ops.random import _fma32
+    # a * b + c rounds (in double) onto a float32 tie the exact value is not on: the exact
+    # value decides. One such family: c odd at float32 precision, a * b = half an ulp of c
+    # minus a little (or plus a little).
+    rng = np.random.default_rng(1)
+    e = rng.integers(-20, 20, 2000)
+    mant = rng.integers(1 << 23, 1 << 24, 2000) | 1  # odd significands
+    c = (mant * 2.0 ** (e - 23)).astype(np.float32)
+    d = rng.integers(1, 1 << 10, 2000) * 2.0 ** -23
+    a = (2.0 ** (e - 24) * (1 + d)).astype(np.float32)
+    b = (1 - d * rng.choice([1, -1], 2000)).astype(np.float32)
+    got = _fma32(a, b, c)
+    exact = [Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z)) for x, y, z in
+             zip(a, b, c)]
+    want = []
+    for v in exact:  # round the exact value to float32, ties to even
+        f = np.float32(float(v))
+        lo, hi = (f, np.nextafter(f, np.float32(np.inf))) if Fraction(float(f)) <= v else (
+            np.nextafter(f, np.float32(-np.inf)), f)
+        dl, dh = v - Fraction(float(lo)), Fraction(float(hi)) - v
+        want.append(lo if dl < dh or (dl == dh and not int(lo.view(np.int32)) & 1) else hi)
+    np.testing.assert_array_equal(got, np.array(want, np.float32))
+
+
+def test_draws_match_the_raw_stream(monkeypatch):
+    import torcia.random as R
+    g = torcia.Generator().manual_seed(77)
+    raw = np.random.MT19937(0)
+    raw.state = {"bit_generator": "MT19937", "state": {"key": R._init_key(77), "pos": 624}}
+    ref = raw.random_raw(1000)
+    got = np.concatenate([g._random32(5), g._random64(3).view(np.uint32).reshape(-1, 2)[:, ::-1]
+                          .ravel(), g._random(7), g._random32(0), g._random32(1)])
+    np.testing.assert_array_equal(got, ref[:19])
+    # without NumPy's 64-bit draws (where they would not be high word first), the same values
+    monkeypatch.setattr(R, "_FAST64", False)
+    same(lambda L: [L.randn(1003), L.rand(77), L.empty(51).uniform_(-1, 2),
+                    L.randint(0, 2 ** 40, (9,)), L.rand(5, dtype=L.float64)], 9)
+
+
+def test_vectorised_log_is_glibcs():
+    from torcia._ops.random import _log
+    rng = np.random.default_rng(3)
+    x = np.concatenate([1 - rng.integers(0, 2 ** 53, 400_000) * 2.0 ** -53,  # normal_'s 1 - u
+                        np.exp(rng.uniform(-708, 709, 200_000)),
+                        1 + rng.integers(-2 ** 24, 2 ** 24, 100_000) * 2.0 ** -53,  # near 1
+                        rng.integers(1, 0x7FF0000000000000, 100_000).view(np.float64),
+                        [0.0, -0.0, -1.0, np.inf, -np.inf, np.nan, 5e-324, 1e-310, 1.0,
+                         2.2250738585072014e-308, 1.7976931348623157e308]])
+    with np.errstate(all="ignore"):
+        want = np.array([math.log(v) if v > 0 else (-math.inf if v == 0 else math.nan)
+                         for v in x.tolist()])
+    np.testing.assert_array_equal(_log(x), want)
+    np.testing.assert_array_equal(_log(x[:7].reshape(7, 1)), want[:7].reshape(7, 1))

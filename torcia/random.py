@@ -38,6 +38,37 @@ def _init_key(seed):
     return np.array(key, dtype=np.uint32)
 
 
+_FAST64 = None
+_FEW = 256  # fewer 32-bit draws than this come from random_raw (Generator.integers costs
+# microseconds a call, random_raw a few nanoseconds a draw more)
+
+
+def _fast_next64():
+    """Whether NumPy's 64-bit MT19937 draws (``Generator.integers`` over the full uint64 range,
+    one ``next_uint64`` each) are two consecutive 32-bit draws, the first in the high word,
+    as PyTorch's ``random64()`` combines them. NumPy builds that value in C as
+    ``next32() << 32 | next32()``, whose evaluation order C leaves open, so it is checked
+    once; where it fails, draws come from ``random_raw`` (one 32-bit draw at a time, slower)."""
+    global _FAST64
+    if _FAST64 is None:
+        bg = np.random.MT19937(12345)
+        state = bg.state
+        raw = bg.random_raw(64)
+        bg.state = state
+        wide = np.random.Generator(bg).integers(0, 1 << 64, size=32, dtype=np.uint64)
+        _FAST64 = (bool(np.array_equal((raw[0::2] << np.uint64(32)) | raw[1::2], wide))
+                   and bg.random_raw(1)[0] == np.random.MT19937(12345).random_raw(65)[64])
+    return _FAST64
+
+
+def _swap_words(w, out):
+    """``out`` = ``w`` with the two 32-bit halves of each word exchanged (``w`` is
+    clobbered), so that ``out.view(np.uint32)`` lists the draws in stream order."""
+    np.right_shift(w, 32, out=out)
+    np.left_shift(w, 32, out=w)
+    np.bitwise_or(out, w, out=out)
+
+
 def _unpack_seed(seed):
     """A seed as PyTorch stores it: an unsigned 64-bit value (negative ones wrap around)."""
     if not isinstance(seed, (int, np.integer)) and not hasattr(seed, "__index__"):
@@ -65,6 +96,7 @@ class Generator:
     def __init__(self, device="cpu"):
         self._device = to_device(device) or CPU
         self._bitgen = np.random.MT19937(0)
+        self._gen = np.random.Generator(self._bitgen)  # shares the bit generator's state
         self._set_seed(DEFAULT_SEED)
 
     # -- seeding ---------------------------------------------------------------------------
@@ -98,14 +130,31 @@ class Generator:
     # -- raw stream ------------------------------------------------------------------------
     def _random(self, n):
         """``n`` 32-bit draws (``generator->random()``), as a uint64 array."""
+        return self._random32(n).astype(np.uint64)
+
+    def _random32(self, n):
+        """``n`` 32-bit draws, as a uint32 array."""
         if n <= 0:
-            return np.zeros(0, np.uint64)
-        self._next_at_end = _N
-        return self._bitgen.random_raw(n)
+            return np.zeros(0, np.uint32)
+        if n < _FEW or not _fast_next64():
+            self._next_at_end = _N
+            return self._bitgen.random_raw(n).astype(np.uint32)
+        out = np.empty(n, np.uint32)
+        h = n // 2
+        if h:  # a 64-bit draw holds two 32-bit ones, the first in its high word
+            _swap_words(self._random64(h), out[:2 * h].view(np.uint64))
+        if n % 2:
+            out[-1] = self._bitgen.random_raw(1)[0]
+        return out
 
     def _random64(self, n):
         """``n`` 64-bit draws (``generator->random64()``: two 32-bit draws, high word first)."""
-        raw = self._random(2 * n)
+        if n <= 0:
+            return np.zeros(0, np.uint64)
+        self._next_at_end = _N
+        if n >= _FEW // 2 and _fast_next64():
+            return self._gen.integers(0, 1 << 64, size=n, dtype=np.uint64)
+        raw = self._bitgen.random_raw(2 * n)
         return (raw[0::2] << np.uint64(32)) | raw[1::2]
 
     # -- state -----------------------------------------------------------------------------

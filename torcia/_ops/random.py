@@ -14,7 +14,7 @@ import numpy as np
 from .. import _dtype
 from .._device import CPU, device_arg
 from .._tensor import Tensor, wrap
-from ..random import _check_generator
+from ..random import _check_generator, _swap_words
 from ._core import Node, apply_inplace, record, requires_grad
 from ._core import requires_grad as _needs_grad  # where a parameter shadows it
 
@@ -35,32 +35,101 @@ METHODS = ["uniform_", "normal_", "random_", "bernoulli_", "exponential_", "log_
 #     uniforms, then runs Box-Muller on blocks of 16 (u[0:8] gives the radius, u[8:16] the
 #     angle); when the size is not a multiple of 16 the last 16 elements are redrawn from 16
 #     new uniforms and transformed again. For float this is an AVX2 kernel (avx_mathfun's
-#     cephes log/sincos, with the compiler's FMA contractions), reproduced below in float32
-#     NumPy arithmetic. Smaller or non-contiguous tensors take the scalar path: a double
-#     Box-Muller pair per two elements whose second value is cached in the generator and
-#     used by the next normal sample (also across calls).
-#   * exponential_, log_normal_, cauchy_, geometric_ and the scalar normal path call glibc's
-#     double log1p/log/exp/tan. NumPy's own SIMD versions differ in the last bit, so those
-#     values come from Python's math module (the same libm); log is vectorised and only
-#     values near a rounding boundary go through math.log.
+#     cephes log/sincos, with the compiler's FMA contractions), reproduced below in NumPy
+#     (Note [The float Box-Muller kernel]). Either kernel stores fma(x, std, mean), even for
+#     N(0, 1), so a -0 comes out +0. Smaller or non-contiguous tensors take the scalar path:
+#     a double Box-Muller pair per two elements whose second value is cached in the generator
+#     and used by the next normal sample (also across calls).
+#   * exponential_, log_normal_, cauchy_, geometric_, the double normal kernel and the
+#     scalar normal path call glibc's double log1p/log/exp/tan/sin/cos. NumPy's own SIMD
+#     versions of log, log1p, exp differ in the last bit, so those values come from Python's
+#     math module (the same libm); log is vectorised (see _log) and only values near a
+#     rounding boundary go through math.log.
 #   * random_/randint: (draw % range) + from, with a 64-bit draw when range >= 2**28.
 #   * Results are cast as C++'s static_cast does (a double reaches half through float).
 # What this relies on: an x86 CPU with AVX2 (elsewhere PyTorch's float normal_ runs a
 # scalar kernel with other values) and the glibc libm PyTorch itself calls (Python's math
 # module uses the same library). On such a machine every op here matches PyTorch 2.13.
 
-_CHUNK = 1 << 15  # elements per NumPy pass: temporaries stay in cache
+_F = np.float32
+_CHUNK = 1 << 16  # elements per NumPy pass of the uniform samplers: temporaries stay in cache
+# Draws: the generator's _random64 takes NumPy's 64-bit MT19937 draws (two 32-bit ones each,
+# several times faster than one at a time); the samplers mask and reorder them in place.
 
 
 # -- raw draws -------------------------------------------------------------------------------
+def _draws24(g, k):
+    """Fill the int32 array ``k`` with the low 24 bits of the next ``k.size`` 32-bit draws
+    (a float uniform is k * 2**-24)."""
+    n = k.size
+    h = n // 2
+    if h:
+        w = g._random64(h)  # two draws per word, the first in the high half
+        np.bitwise_and(w, 0x00FFFFFF00FFFFFF, w)
+        _swap_words(w, k[:2 * h].view(np.uint64))
+    if n % 2:
+        k[-1] = g._random32(1)[0] & 0xFFFFFF
+
+
 def _uniform_float(g, n):
     """``n`` float uniforms in [0, 1) (24 random bits each), float32."""
-    return (g._random(n) & np.uint64(0xFFFFFF)).astype(np.float32) * np.float32(2.0 ** -24)
+    return _uniform_float32(g, n, 0.0, 1.0)
 
 
-def _uniform_double(g, n):
-    """``n`` double uniforms in [0, 1) (53 random bits each)."""
-    return (g._random64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0 ** -53
+def _uniform_double(g, n, out=None):
+    """``n`` double uniforms in [0, 1) (53 random bits each), written into ``out`` if given."""
+    out = np.empty(n) if out is None else out
+    for i in range(0, n, _CHUNK):
+        m = min(_CHUNK, n - i)
+        w = g._random64(m)
+        np.bitwise_and(w, (1 << 53) - 1, w)
+        o = out[i:i + m]
+        np.copyto(o, w.view(np.int64), casting="same_kind")
+        np.multiply(o, 2.0 ** -53, o)
+    return out
+
+
+def _uniform_float32(g, n, lo, hi, out=None):
+    """``n`` values of the float kernel's uniform(lo, hi) (``lo``, ``hi`` float32 values):
+    fma(u, hi - lo, lo) with u = k * 2**-24, so the product u * (hi - lo) = k * w is exact in
+    double; the sum is rounded once more to float32 (with the tie check unless it is exact).
+    Written into ``out`` (n float32) when given."""
+    out = np.empty(n, np.float32) if out is None else out
+    plain = lo == 0 and hi == 1
+    w = float(_F(hi) - _F(lo)) * 2.0 ** -24
+    exact = plain or _exact_sums(w, lo)
+    c = max(min(n, _CHUNK), 1)
+    k = np.empty(c, np.int32)
+    t = None if plain else np.empty(c)
+    for i in range(0, n, c):
+        m = min(c, n - i)
+        kk, o = k[:m], out[i:i + m]
+        _draws24(g, kk)
+        if plain:
+            np.copyto(o, kk, casting="same_kind")
+            np.multiply(o, 2.0 ** -24, o)
+        else:
+            tt = t[:m]
+            np.copyto(tt, kk)
+            np.multiply(tt, w, tt)
+            _round32(tt, lo, o, None if exact else (kk, w))
+    return out
+
+
+def _exact_sums(w, c):
+    """Whether k * w + c is exact in double for every integer 0 <= k < 2**24 (then rounding it
+    to float32 is rounding the exact value once, as fma does)."""
+    if c == 0 or w == 0:
+        return True
+    fw, fc = Fraction(w), Fraction(c)
+    low = min(_two_adic(fw), _two_adic(fc))  # every term is a multiple of 2**low
+    return abs(fw) * (2 ** 24 - 1) + abs(fc) < Fraction(2) ** (low + 53)
+
+
+def _two_adic(f):
+    """The exponent of the largest power of two dividing the nonzero fraction ``f``."""
+    num = abs(f.numerator)
+    return (num & -num).bit_length() - f.denominator.bit_length()
 
 
 # -- exact arithmetic --------------------------------------------------------------------------
@@ -69,22 +138,52 @@ def _fma32(a, b, c):
     and so is their sum but for rare cancellations; rounding that double to float32 can only
     go wrong (round twice) when it lands exactly on a float32 tie, where the sum's error
     decides the direction."""
-    a, b, c = _wide(a), _wide(b), _wide(c)
-    p = a * b
-    s = p + c
-    tie = (s.view(np.int64) & 0x1FFFFFFF) == 0x10000000
+    a, b, c = np.broadcast_arrays(np.asarray(a, np.float32), np.asarray(b, np.float32),
+                                  np.asarray(c, np.float32))
+    shape = a.shape
+    a, b, c = (np.atleast_1d(v) for v in (a, b, c))  # ufuncs give 0-d results as scalars
+    out = np.empty(a.shape, np.float32)
+    _fma32_into(a, b, c, out, np.empty(a.shape))
+    return out.reshape(shape)
+
+
+def _fma32_into(a, b, c, out, t):
+    """``out`` = fma(a, b, c) in float32 for float32 values (arrays of one shape or numbers),
+    with ``t`` a float64 scratch array of that shape."""
+    np.multiply(a, b, t, dtype=np.float64)
+    _round32(t, c, out, (a, b))
+
+
+def _round32(t, c, out, factors):
+    """``out`` (float32) = round(t + c) for ``t`` holding the exact product of ``factors``
+    (a, b) in double and ``c`` a float32 value; ``factors`` None when t + c is known to be exact
+    in double. ``t`` is clobbered."""
+    np.add(t, c, t)
+    if factors is not None:
+        _fix_ties(t, c, factors)
+    np.copyto(out, t, casting="same_kind")
+
+
+_TIE_MASK, _TIE_BITS = np.array(0x1FFFFFFF), np.array(0x10000000)  # the low 29 of 52 bits
+
+
+def _fix_ties(s, c, factors):
+    """Where the double ``s`` = a * b + c (a * b exact, factors = (a, b)) is a float32 tie
+    that rounding the sum produced, nudge it one double ulp the way the sum's rounding error
+    points, so that rounding it to float32 rounds the exact value. (Exact ties, common when
+    a * b and c are close in size, need nothing.)"""
+    tie = np.bitwise_and(s.view(np.int64), _TIE_MASK) == _TIE_BITS
+    if not tie.any():
+        return
+    p = np.multiply(*factors, dtype=np.float64)
+    bb = s - p
+    err = np.subtract(p, s - bb, out=p)
+    err += np.subtract(c, bb, out=bb)  # s + err == p + c exactly (two-sum)
+    tie &= err != 0
     if tie.any():
-        p, c = np.broadcast_arrays(p, c)
-        st, pt, ct = s[tie], p[tie], c[tie]
-        bb = st - pt
-        err = (pt - (st - bb)) + (ct - bb)
-        s[tie] = np.where(err == 0, st, np.nextafter(st, np.where(err > 0, np.inf, -np.inf)))
-    return s.astype(np.float32)
-
-
-def _wide(x):
-    """A float32 array as float64 (exactly), a scalar as a Python float."""
-    return x.astype(np.float64) if isinstance(x, np.ndarray) and x.ndim else float(x)
+        tie = np.nonzero(tie)
+        st, et = s[tie], err[tie]
+        s[tie] = np.nextafter(st, np.where(et > 0, np.inf, -np.inf))
 
 
 def _fma64(a, b, c):
@@ -127,30 +226,107 @@ def _libm(fn, x):
     return np.fromiter(map(fn, x.ravel().tolist()), np.float64, x.size).reshape(x.shape)
 
 
-_EXTENDED = np.finfo(np.longdouble).nmant >= 63  # x87 long double: 11 bits beyond double
+# glibc's double log, vectorised: an estimate of log(x) good to ~2**-64 relative (a 256-piece
+# table and a series, in double-double), rounded to double; where that estimate lies within
+# 0.04 ulp of a rounding boundary glibc's own 0.52-ulp error may round the other way, so those
+# values (about 8%), and any off the normal range, go through math.log itself.
+_LOG_OFF = 0x3FE6000000000000  # x = 2**k z with z in [0.6875, 1.375), cut into 256 pieces
+_LOG_TAB = None  # per piece: invc (~1/z, 8 or 9 bits), -log(invc) high and low parts
+_LN2_HI = float.fromhex("0x1.62e42fefa3800p-1")  # 42 bits: k * ln2_hi is exact
+_LN2_LO = float.fromhex("0x1.ef35793c76730p-45")  # ln 2 - _LN2_HI, rounded
+_LOG1P_Q = [(-1) ** (j + 1) / j for j in range(8, 1, -1)]  # log1p(r) = r + r**2 q(r)
+
+
+def _log_table():
+    from decimal import Context, Decimal
+    ctx = Context(prec=60)
+    tab = np.empty((3, 256))
+    for i in range(256):
+        a, b = (Fraction(float(np.int64(_LOG_OFF + (j << 44)).view(np.float64)))
+                for j in (i, i + 1))
+        if a <= 1 <= b:
+            v = Fraction(1)
+        else:  # the q-bit invc that keeps |z * invc - 1| smallest over the piece (< 2**-8,
+            q = 9 if a >= 1 else 8  # which makes it exact in double: see _log_chunk)
+            v = min((Fraction(j, 2 ** q) for j in range(int(2 ** q / b) - 2,
+                                                         int(2 ** q / a) + 3)),
+                    key=lambda c: max(abs(a * c - 1), abs(b * c - 1)))
+            assert max(abs(a * v - 1), abs(b * v - 1)) < Fraction(1, 256)
+        d = ctx.subtract(ctx.ln(Decimal(v.denominator)), ctx.ln(Decimal(v.numerator)))
+        tab[:, i] = float(v), float(d), float(ctx.subtract(d, Decimal(float(d))))
+    return tab
 
 
 def _log(x):
-    """glibc's double log of positive values: long double log rounded to double, except where
-    that lands near a rounding boundary (where glibc's 0.52-ulp error may round the other way),
-    which goes through math.log."""
-    if not _EXTENDED:
-        return np.where(x > 0, _libm(math.log, np.where(x > 0, x, 1.0)),
-                        np.where(x == 0, -np.inf, np.nan))
-    L = np.log(x.astype(np.longdouble))
-    r = L.astype(np.float64)
-    ar = np.abs(r)
-    ulp = (ar - np.nextafter(ar, 0.0)).astype(np.longdouble)
-    near = np.abs(L - r) > ulp * 0.46
-    near |= x <= 0
+    """glibc's double log of ``x`` (elementwise): see the comment above."""
+    global _LOG_TAB
+    if _LOG_TAB is None:
+        _LOG_TAB = _log_table()
+    x = np.ascontiguousarray(x, np.float64)
+    out = np.empty(x.shape)
+    xf, of = x.reshape(-1), out.reshape(-1)
+    for i in range(0, xf.size, 1 << 14):
+        _log_chunk(xf[i:i + (1 << 14)], of[i:i + (1 << 14)])
+    return out
+
+
+def _log_chunk(x, out):
+    n = x.size
+    ix = x.view(np.int64)
+    t, idx = np.subtract(ix, _LOG_OFF), np.empty(n, np.int64)
+    np.right_shift(t, 44, idx)
+    np.bitwise_and(idx, 255, idx)
+    np.right_shift(t, 52, t)
+    k = t.astype(np.float64)
+    np.left_shift(t, 52, t)
+    np.subtract(ix, t, t)
+    z = t.view(np.float64)  # x = 2**k z
+    invc, chi, clo = (np.take(c, idx) for c in _LOG_TAB)
+    zh = np.bitwise_and(t, ~0x3FF, idx).view(np.float64)  # 43 bits: zh * invc is exact
+    np.subtract(z, zh, z)  # the low 10 bits
+    np.multiply(z, invc, z)
+    np.multiply(zh, invc, zh)
+    np.subtract(zh, 1.0, zh)
+    r = np.add(zh, z, invc)  # z * invc - 1 exactly: |r| < 2**-8 fits in 53 bits
+    # log(x) = k ln2 + (-log(invc)) + log1p(r); the first two and r summed without error
+    w = np.multiply(k, _LN2_HI, zh)
+    a = np.add(w, chi, z)
+    ae = _two_sum_err(w, chi, a)
+    s = np.add(a, r, w)
+    se = _two_sum_err(a, r, s)
+    q = np.multiply(r, _LOG1P_Q[0])
+    for c in _LOG1P_Q[1:]:
+        np.add(q, c, q)
+        np.multiply(q, r, q)
+    np.multiply(q, r, q)
+    np.multiply(k, _LN2_LO, k)
+    np.add(k, clo, k)
+    np.add(ae, se, ae)
+    np.add(ae, k, ae)
+    lo = np.add(ae, q, ae)
+    np.add(s, lo, out)
+    d = np.subtract(s, out, s)
+    np.add(d, lo, d)  # log(x) - out, to ~2**-64 |log(x)|
+    np.abs(d, d)
+    ulp = np.bitwise_and(out.view(np.int64), 0x7FF0000000000000, lo.view(np.int64))
+    np.subtract(ulp, 52 << 52, ulp)
+    near = ~(d < 0.46 * ulp.view(np.float64))
+    near |= ~((x >= 2.2250738585072014e-308) & (x < np.inf))
     if near.any():
         xs = x[near]
         pos = xs > 0
-        vals = np.full(xs.shape, -np.inf)
+        vals = np.where(xs == 0, -np.inf, np.nan)
         vals[pos] = _libm(math.log, xs[pos])
-        vals[xs < 0] = np.nan
-        r[near] = vals
-    return r
+        out[near] = vals
+
+
+def _two_sum_err(a, b, s):
+    """The rounding error of s = a + b (a new array)."""
+    bb = np.subtract(s, a)
+    e = np.subtract(s, bb)
+    np.subtract(a, e, e)
+    np.subtract(b, bb, bb)
+    return np.add(e, bb, e)
 
 
 def _exp(x):
@@ -171,103 +347,293 @@ def _cast(v, npd):
     return v.astype(npd, copy=False)
 
 
-def _chunked(fn, n, *arrays):
-    """``fn`` over slices of ``arrays`` of at most _CHUNK elements, concatenated."""
-    if n <= _CHUNK:
-        return fn(*arrays)
-    return np.concatenate([fn(*[a[i:i + _CHUNK] for a in arrays])
-                           for i in range(0, n, _CHUNK)])
+# -- Box-Muller, vectorised path (blocks of 16) -----------------------------------------
+# Note [The float Box-Muller kernel]
+# PyTorch's AVX2 normal_fill_16 computes, for blocks of 16 float uniforms u, the radius
+# sqrt(-2 log(1 - u[0:8])) and the sine and cosine of 2 pi u[8:16] with avx_mathfun's
+# log256_ps and sincos256_ps (cephes' logf and sinf/cosf polynomials), in float32 arithmetic
+# where GCC contracted a * b + c into fma. Here:
+#   * a float uniform is k * 2**-24 for the 24-bit integer k = draw & 0xFFFFFF, so
+#     1 - u = (2**24 - k) * 2**-24 and 2 pi u = fl(float(k) * (2 pi * 2**-24)) are formed from
+#     k exactly, and the exponent/mantissa split of log256_ps is integer arithmetic on the
+#     bits (mantissa in [sqrt(1/2), sqrt(2)), musl's way; the same values as its compare and
+#     mask).
+#   * an fma whose product is exact in float32 (a power-of-two or few-bit constant times a
+#     small integer or power of two) is an ordinary float32 add.
+#   * any other fma(a, b, c) of float32 values is (a * b + c) in float64 rounded once to
+#     float32: the product is exact in float64 and only the sum rounds, so the result is the
+#     fma's unless that sum lands exactly on a float32 tie it only reached by rounding
+#     (double rounding). No tie check is made here because none can happen on these inputs:
+#     the kernel's input is one of 2**24 values k, and for every one of them (all 2**24 k,
+#     both for the radius and the sine/cosine) the result was checked to be bit-identical to
+#     the literal per-operation emulation with the tie check (``_fma32``). The tests check a
+#     sample of k against that literal emulation and many millions of normals against
+#     PyTorch.
+# All passes run in place on preallocated chunk buffers (_BM_ROWS blocks at a time), which
+# keeps the temporaries in cache and avoids allocating.
+
+_BM_ROWS = 2048  # blocks of 16 per chunk of the float kernel
 
 
-# -- Box-Muller, vectorised path (blocks of 16) -------------------------------------------------
-_F = np.float32
-_LOG_P = [_F(v) for v in (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1,
-                          1.4249322787E-1, -1.6668057665E-1, 2.0000714765E-1,
-                          -2.4999993993E-1, 3.3333331174E-1)]
+def _c32(v):
+    """A float32 constant as a 0-d array (the cheapest operand for a float32 ufunc; a Python
+    float would do the same arithmetic, slower)."""
+    return np.array(v, np.float32)
 
 
-def _avx_log(x):
-    """avx_mathfun's log256_ps (cephes logf) in float32, with GCC's FMA contractions."""
-    bits = np.maximum(x, _F(1.1754943508222875e-38)).view(np.int32)
-    e = ((bits >> 23) - 127).astype(_F) + _F(1)
-    x = ((bits & ~0x7F800000) | 0x3F000000).view(_F)
-    mask = x < _F(0.707106781186547524)
-    e = e - mask.astype(_F)
-    x = (x - _F(1)) + np.where(mask, x, _F(0))
-    z = x * x
-    y = _fma32(_LOG_P[0], x, _LOG_P[1])
-    for p in _LOG_P[2:]:
-        y = _fma32(y, x, p)
-    y = y * x
-    y = _fma32(y, z, e * _F(-2.12194440e-4))
-    y = _fma32(z, _F(-0.5), y)
-    return _fma32(e, _F(0.693359375), x + y)
+_LOG_P = [np.array(float(_F(v))) for v in (
+    7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1, 1.4249322787E-1,
+    -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1, 3.3333331174E-1)]
+_LOG_Q1, _LOG_Q2 = _c32(-2.12194440e-4), _c32(0.693359375)
+_SQRTHF_BITS = 0x3F3504F3  # float32 0.707106781186547524
+_TWO_PI_24 = _c32(float(_F(2.0 * math.pi)) * 2.0 ** -24)  # exact: a float32 times 2**-24
+_FOPI = _c32(1.27323954473516)
+_DP1, _DP2 = _c32(-0.78515625), _c32(-2.4187564849853515625e-4)  # 8 and 11 significant bits
+_DP3 = np.array(float(_F(-3.77489497744594108e-8)))
+_COS_P = [np.array(float(_F(v))) for v in (2.443315711809948E-005, -1.388731625493765E-003,
+                                           4.166664568298827E-002)]
+_SIN_P = [np.array(float(_F(v))) for v in (-1.9515295891E-4, 8.3321608736E-3,
+                                           -1.6666654611E-1)]
+_ONE32, _HALF32, _MHALF32, _MTWO32 = _c32(1), _c32(0.5), _c32(-0.5), _c32(-2)
+_I = {v: np.array(v, np.int32) for v in (-2, 1, 23, 31, 127, 1 << 24, 0x7FFFFF, _SQRTHF_BITS,
+                                         0x3F800000 - _SQRTHF_BITS - (24 << 23))}
+_U = {v: np.array(v, np.uint32) for v in (2, 30, 31)}
+_MASK24X2 = np.array(0x00FFFFFF00FFFFFF, np.uint64)
 
 
-def _avx_sincos(x):
-    """avx_mathfun's sincos256_ps (cephes sinf/cosf) in float32, with FMA contractions."""
-    sign_sin = x.view(np.int32) & np.int32(-0x80000000)
-    x = np.abs(x)
-    j = (x * _F(1.27323954473516)).astype(np.int32)
-    j = (j + 1) & ~1
-    y = j.astype(_F)
-    sign_sin = sign_sin ^ ((j & 4) << 29)
-    sign_cos = (~(j - 2) & 4) << 29
-    poly = (j & 2) == 0
-    x = _fma32(y, _F(-0.78515625), x)
-    x = _fma32(y, _F(-2.4187564849853515625e-4), x)
-    x = _fma32(y, _F(-3.77489497744594108e-8), x)
-    z = x * x
-    yc = _fma32(_F(2.443315711809948E-005), z, _F(-1.388731625493765E-003))
-    yc = _fma32(yc, z, _F(4.166664568298827E-002))
-    yc = _fma32(yc * z, z, -(z * _F(0.5))) + _F(1)
-    ys = _fma32(_F(-1.9515295891E-4), z, _F(8.3321608736E-3))
-    ys = _fma32(ys, z, _F(-1.6666654611E-1))
-    ys = _fma32(ys * z, x, x)
-    sin = np.where(poly, ys, yc)
-    cos = np.where(poly, yc, ys)
-    return ((sin.view(np.int32) ^ sign_sin).view(_F),
-            (cos.view(np.int32) ^ sign_cos.astype(np.int32)).view(_F))
+class _BoxMuller32:
+    """Buffers for ``m`` = 8 * rows elements of each half of the float kernel."""
+
+    def __init__(self, m):
+        self.m = m
+        self.K = np.empty((2, m), np.int32)  # the 24-bit integers: radius, angle
+        self.W = np.empty((2, m), np.float32)  # results: radius * cos, radius * sin
+        self.x, self.e, self.z, self.y, self.v, self.R = np.empty((6, m), np.float32)
+        self.i, self.j = np.empty((2, m), np.int32)
+        self.F64 = np.empty((3, m))
+        self.X, self.Z, self.t = self.F64
+        self._views()
+
+    def _views(self):
+        self.xi, self.ei, self.yi, self.ii = (a.view(np.int32) for a in (self.x, self.e,
+                                                                           self.y, self.i))
+        self.iu, self.ju = self.i.view(np.uint32), self.j.view(np.uint32)
+        self.W0i, self.W1i = self.W[0].view(np.int32), self.W[1].view(np.int32)
+        self.Ku = self.K.view(np.uint64)
+        self.T = self.t.view(np.uint64).reshape(2, self.m // 2)
+
+    def sliced(self, m):
+        """The same buffers cut to ``m`` elements (a chunk's last rows)."""
+        b = object.__new__(_BoxMuller32)
+        for k in ("K", "W", "x", "e", "z", "y", "v", "R", "i", "j", "F64", "X", "Z", "t"):
+            setattr(b, k, getattr(self, k)[..., :m])
+        b.m = m
+        b._views()
+        return b
+
+    def draw(self, g):
+        """K = the low 24 bits of the next 16 * rows draws, deinterleaved: K[0] holds the
+        first 8 of each block (radius), K[1] the last 8 (angle)."""
+        m, T = self.m, self.T
+        w = g._random64(m)  # 2 draws per word, the first in the high half
+        np.copyto(T.view("V32"), w.view("V32").reshape(m // 8, 2).T)  # 8 draws per V32
+        np.bitwise_and(T, _MASK24X2, T)
+        _swap_words(T, self.Ku)
+
+    def run(self, mean, std):
+        """W = the normals of the blocks in K, scaled by ``std`` and shifted by ``mean``."""
+        W, R = self.W, self.R
+        self.radius(self.K[0], R)
+        self.sincos(self.K[1])
+        np.multiply(W, R, W)
+        # PyTorch stores fma(x, std, mean) even for N(0, 1): a -0 (radius -0 at u = 0) is +0
+        s, mu = float(_F(std)), float(_F(mean))
+        if mu == 0 and (s == 0 or s >= 2.0 ** -100):
+            if s != 1:
+                np.multiply(W, _c32(s), W)  # fma(x, s, 0): one rounding of x * s
+            np.add(W, _c32(0), W)
+        else:  # fma(x, s, mu)
+            t = self.F64[:2]
+            np.copyto(t, W)
+            np.multiply(t, np.array(s), t)
+            _round32(t, np.array(mu), W, (W, s))
+
+    def write(self, out):
+        """Interleave W into ``out`` (rows blocks of 16: 8 r cos, then 8 r sin)."""
+        np.copyto(out.view("V32").reshape(-1, 2), self.W.view("V32").T)
+
+    def radius(self, k, out):
+        """``out`` = sqrt(-2 log256_ps(1 - k * 2**-24)) (float32) for 24-bit ints ``k``."""
+        x, e, z, y, i, X, t, xi, C = (self.x, self.e, self.z, self.y, self.i, self.X, self.t,
+                                      self.xi, _I)
+        mul, add, copy = np.multiply, np.add, np.copyto
+        np.subtract(C[1 << 24], k, i)  # 1 - u = i * 2**-24, exactly
+        copy(x, i, casting="same_kind")
+        # x's bits as float32(i) * 2**-24 (-24 << 23), then musl's split: x = 2**e * (1 + f)
+        # with 1 + f in [sqrt(1/2), sqrt(2)) -- log256_ps's e and x after its mask step
+        add(xi, C[0x3F800000 - _SQRTHF_BITS - (24 << 23)], xi)
+        np.right_shift(xi, C[23], i)
+        np.subtract(i, C[127], i)
+        copy(e, i, casting="same_kind")
+        np.bitwise_and(xi, C[0x7FFFFF], xi)
+        add(xi, C[_SQRTHF_BITS], xi)
+        np.subtract(x, _ONE32, x)  # f, exact
+        copy(X, x)
+        mul(x, x, z)
+        P = _LOG_P
+        mul(X, P[0], t)
+        add(t, P[1], t)
+        for p in P[2:]:  # y = fma(y, x, p), y rounded to float32 each time
+            copy(y, t, casting="same_kind")
+            copy(t, y)
+            mul(t, X, t)
+            add(t, p, t)
+        copy(y, t, casting="same_kind")
+        mul(y, x, y)
+        copy(t, y)  # y = fma(y, z, e * q1)
+        mul(t, z, t)
+        mul(e, _LOG_Q1, out)
+        add(t, out, t)
+        copy(y, t, casting="same_kind")
+        mul(z, _HALF32, z)  # fma(z, -0.5, y): the product is exact
+        np.subtract(y, z, y)
+        add(x, y, y)  # fma(e, q2, x + y): e * q2 is exact
+        mul(e, _LOG_Q2, e)
+        add(y, e, y)
+        mul(y, _MTWO32, y)
+        np.sqrt(y, out)
+        return out
+
+    def sincos(self, k):
+        """W[1], W[0] = sincos256_ps(2 pi * k * 2**-24) (float32) for 24-bit ints ``k``."""
+        x, z, c, s, v, j, X, Z, t = (self.x, self.z, self.e, self.y, self.v, self.j, self.X,
+                                     self.Z, self.t)
+        mul, add, copy = np.multiply, np.add, np.copyto
+        copy(x, k, casting="same_kind")
+        mul(x, _TWO_PI_24, x)  # x = 2 pi u, >= 0: no sign to strip
+        mul(x, _FOPI, v)
+        copy(j, v, casting="unsafe")  # truncation, as cvttps2dq
+        add(j, _I[1], j)
+        np.bitwise_and(j, _I[-2], j)  # j in {0, 2, 4, 6, 8}
+        copy(v, j, casting="same_kind")
+        mul(v, _DP1, s)  # fma(y, -DP1, x) and fma(y, -DP2, x): exact products
+        add(x, s, x)
+        mul(v, _DP2, s)
+        add(x, s, x)
+        copy(t, v)  # fma(y, -DP3, x)
+        mul(t, _DP3, t)
+        add(t, x, t)
+        copy(x, t, casting="same_kind")
+        mul(x, x, z)
+        copy(Z, z)
+        copy(X, x)
+        # cosine polynomial: fma(fma(fma(c0, z, c1), z, c2) * z, z, -0.5 z) + 1
+        C = _COS_P
+        mul(Z, C[0], t)
+        add(t, C[1], t)
+        copy(c, t, casting="same_kind")
+        copy(t, c)
+        mul(t, Z, t)
+        add(t, C[2], t)
+        copy(c, t, casting="same_kind")
+        mul(c, z, c)
+        copy(t, c)
+        mul(t, Z, t)
+        mul(z, _MHALF32, v)
+        add(t, v, t)
+        copy(c, t, casting="same_kind")
+        add(c, _ONE32, c)
+        # sine polynomial: fma(fma(fma(s0, z, s1), z, s2) * z, x, x)
+        S = _SIN_P
+        mul(Z, S[0], t)
+        add(t, S[1], t)
+        copy(s, t, casting="same_kind")
+        copy(t, s)
+        mul(t, Z, t)
+        add(t, S[2], t)
+        copy(s, t, casting="same_kind")
+        mul(s, z, s)
+        copy(t, s)
+        mul(t, X, t)
+        add(t, X, t)
+        copy(s, t, casting="same_kind")
+        # j & 2 swaps the polynomials; sin is negative for j & 4, cos for (j + 2) & 4
+        ju, si, ci, m, mu, U = self.ju, self.yi, self.ei, self.ii, self.iu, _U
+        sin, cos = self.W1i, self.W0i
+        np.left_shift(ju, U[30], mu)
+        np.right_shift(m, _I[31], m)  # -1 where j & 2
+        np.bitwise_xor(si, ci, sin)
+        np.bitwise_and(sin, m, sin)
+        np.bitwise_xor(ci, sin, cos)
+        np.bitwise_xor(si, sin, sin)
+        np.right_shift(ju, U[2], mu)
+        np.left_shift(mu, U[31], mu)
+        np.bitwise_xor(sin, m, sin)
+        np.add(ju, U[2], ju)
+        np.right_shift(ju, U[2], mu)
+        np.left_shift(mu, U[31], mu)
+        np.bitwise_xor(cos, m, cos)
 
 
-def _box_muller16_float(u, mean, std):
-    """Blocks of 16 float uniforms (rows of ``u``) to normals, as PyTorch's AVX2 kernel."""
-    u1 = _F(1) - u[:, :8]
-    radius = np.sqrt(_F(-2) * _avx_log(u1))
-    sin, cos = _avx_sincos(_F(2.0 * math.pi) * u[:, 8:])
-    out = np.concatenate([radius * cos, radius * sin], axis=1)
-    if mean != 0 or std != 1:
-        out = _fma32(out, _F(std), _F(mean))
-    return out
+def _box_muller16_double(u, mean, std, out):
+    """Blocks of 16 double uniforms (rows of ``u``) to normals in ``out`` (may be ``u``), as
+    PyTorch's scalar kernel."""
+    radius = _log(1.0 - u[:, :8])
+    np.multiply(radius, -2.0, radius)
+    np.sqrt(radius, radius)
+    theta = np.multiply(u[:, 8:], 2.0 * math.pi)
+    np.multiply(radius, np.cos(theta), out[:, :8])
+    np.multiply(radius, np.sin(theta), out[:, 8:])
+    out[...] = _scale64(out, mean, std)
 
 
-def _box_muller16_double(u, mean, std):
-    """Blocks of 16 double uniforms (rows of ``u``) to normals, as PyTorch's scalar kernel."""
-    radius = np.sqrt(-2.0 * _log(1.0 - u[:, :8]))
-    theta = (2.0 * math.pi) * u[:, 8:]
-    out = np.concatenate([radius * np.cos(theta), radius * np.sin(theta)], axis=1)
-    if mean != 0 or std != 1:
-        out = _fma64(out, std, mean)
-    return out
+def _scale64(x, mean, std):
+    """PyTorch's x * std + mean (an fma): for N(0, 1) that only makes a -0 +0."""
+    if mean == 0 and std == 1:
+        return np.add(x, 0.0, x)
+    return _fma64(x, std, mean)
 
 
-def _normal_fill(g, n, npd, mean, std):
-    """normal_ of a contiguous tensor of ``n`` >= 16 elements (PyTorch's normal_fill)."""
-    double = npd == np.float64
-    draw = _uniform_double if double else _uniform_float
-    block = _box_muller16_double if double else _box_muller16_float
+def _normal_fill(g, n, npd, mean, std, out=None):
+    """normal_ of a contiguous tensor of ``n`` >= 16 elements (PyTorch's normal_fill); a float
+    result goes into ``out`` (n float32) when given."""
+    if npd == np.float64:
+        return _normal_fill_double(g, n, mean, std, out)
     full = n // 16
-    # float and double first fill all n elements with uniforms; half and bfloat16 draw
-    # them a block at a time, so they skip the n % 16 uniforms the others discard
-    u = draw(g, n if npd in (np.float32, np.float64) else full * 16)[:full * 16]
-    u = u.reshape(full, 16)
-    out = np.empty(n, np.float64 if double else np.float32)
+    out = np.empty(n, np.float32) if out is None else out
+    rows = min(full, _BM_ROWS)
+    bm = _BoxMuller32(8 * rows)
+    for r0 in range(0, full, rows):
+        r = min(rows, full - r0)
+        b = bm if r == rows else bm.sliced(8 * r)
+        b.draw(g)
+        b.run(mean, std)
+        b.write(out[16 * r0:16 * (r0 + r)])
+    if n % 16:
+        # float first fills all n elements with uniforms (the last n % 16 are discarded);
+        # half and bfloat16 draw them a block at a time, so they skip those
+        if npd == np.float32:
+            g._random32(n % 16)
+        b = bm.sliced(8)
+        b.draw(g)
+        b.run(mean, std)
+        b.write(out[n - 16:])
+    return out.astype(npd, copy=False)
+
+
+def _normal_fill_double(g, n, mean, std, out=None):
+    """normal_fill for double: all n uniforms first (into ``out``), then blocks of 16 in
+    place, then the last 16 again from 16 new uniforms when n % 16."""
+    full = n // 16
+    out = _uniform_double(g, n, out)
     step = _CHUNK // 16
     for i in range(0, full, step):
-        out[i * 16:min(i + step, full) * 16] = block(u[i:i + step], mean, std).ravel()
+        blk = out[i * 16:min(i + step, full) * 16].reshape(-1, 16)
+        _box_muller16_double(blk, mean, std, blk)
     if n % 16:
-        out[n - 16:] = block(draw(g, 16).reshape(1, 16), mean, std).ravel()
-    return out.astype(npd, copy=False)
+        _box_muller16_double(_uniform_double(g, 16).reshape(1, 16), mean, std,
+                             out[n - 16:].reshape(1, 16))
+    return out
 
 
 def _normal_scalar(g, n, mean, std):
@@ -283,15 +649,24 @@ def _normal_scalar(g, n, mean, std):
     k = (m + 1) // 2
     if k:
         u = _uniform_double(g, 2 * k).reshape(k, 2)
-        r = np.sqrt(-2.0 * _libm(math.log1p, -u[:, 1]))
-        theta = (2.0 * math.pi) * u[:, 0]
-        pairs = np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1).ravel()
+        if k <= 16:  # a few: Python's math (glibc) without NumPy's per-call costs
+            pairs = []
+            for u0, u1 in u.tolist():
+                r = math.sqrt(-2.0 * math.log1p(-u1))
+                theta = (2.0 * math.pi) * u0
+                pairs += (r * math.cos(theta), r * math.sin(theta))
+            pairs = np.array(pairs)
+        else:
+            r = np.sqrt(-2.0 * _libm(math.log1p, -u[:, 1]))
+            theta = (2.0 * math.pi) * u[:, 0]
+            pairs = np.empty((k, 2))
+            np.multiply(r, np.cos(theta), pairs[:, 0])
+            np.multiply(r, np.sin(theta), pairs[:, 1])
+            pairs = pairs.ravel()
         out[start:] = pairs[:m]
         if m % 2:
             g.next_double_normal_sample = float(pairs[-1])
-    if mean != 0 or std != 1:
-        out = _fma64(out, std, mean)
-    return out
+    return _scale64(out, mean, std)
 
 
 # -- element order and in-place plumbing --------------------------------------------------------
@@ -351,12 +726,19 @@ class NotImplemented_(Node):
         return "torch::autograd::NotImplemented"
 
 
-def _sample_(self, node_cls, values, others=()):
-    """Fill ``self`` in place with ``values(n, order)`` (n values in element order)."""
+def _sample_(self, node_cls, values, others=(), fill=None):
+    """Fill ``self`` in place with ``values(n, order)`` (n values in element order), or, for a
+    contiguous float32 or float64 tensor, with ``fill(n, dest)``, which writes them straight
+    into its memory ``dest`` (flat), sparing a new array and a copy."""
     def compute(src):
         a = src._data
         order = _order(self._data)
-        arr = _place(a.shape, order, values(a.size, order), a.dtype)
+        if (fill is not None and src._device is CPU and a.dtype in (np.float32, np.float64)
+                and a.flags.c_contiguous and a.flags.writeable):
+            fill(a.size, a.reshape(-1))
+            arr = a
+        else:
+            arr = _place(a.shape, order, values(a.size, order), a.dtype)
         out = wrap(_to_device(arr, src._device), src._device)
         if requires_grad(src, *others):
             record(node_cls, (src,) + tuple(others), (out,))
@@ -386,20 +768,30 @@ def _real_view_values(self, fn):
 
 
 # -- in-place samplers ----------------------------------------------------------------------
-def _uniform_values(g, n, npd, low, high):
-    """``n`` values of PyTorch's uniform_(low, high) in NumPy dtype ``npd``."""
+def _uniform_values(g, n, npd, low, high, out=None):
+    """``n`` values of PyTorch's uniform_(low, high) in NumPy dtype ``npd`` (float32 and
+    float64 ones written into ``out`` when given)."""
     if npd == np.float64:
-        u = _uniform_double(g, n)
-        v = u if (low, high) == (0.0, 1.0) else _fma64(u, high - low, float(low))
+        v = _uniform_double(g, n, out)
+        top = 1 - 2.0 ** -53  # the largest uniform
+        if (low, high) != (0.0, 1.0):
+            w, lo = high - low, float(low)
+            for i in range(0, n, _CHUNK):
+                v[i:i + _CHUNK] = _fma64(v[i:i + _CHUNK], w, lo)
+            top = _fma64(np.array([top]), w, lo)
     else:
-        u = _uniform_float(g, n)
         lo, hi = _F(low), _F(high)
-        v = u if (lo, hi) == (0, 1) else _chunked(lambda x: _fma32(x, hi - lo, lo), n, u)
+        v = _uniform_float32(g, n, float(lo), float(hi), out if npd == np.float32 else None)
+        top = _fma32(_F(1 - 2.0 ** -24), hi - lo, lo)
     v = v.astype(npd, copy=False)
     via = np.float64 if npd == np.float64 else np.float32  # c10 rounds a double via float
-    hit = v == np.asarray(high, via).astype(npd)  # a value rounded up to `high` is `low`
-    if hit.any():
-        v[hit] = np.asarray(low, via).astype(npd)
+    high = np.asarray(high, via).astype(npd)
+    # a value rounded up to `high` is `low`; the values grow with the draw, so only when the
+    # largest draw's value reaches `high` can one of them
+    if np.asarray(top).astype(npd) >= high:
+        hit = v == high
+        if hit.any():
+            v[hit] = np.asarray(low, via).astype(npd)
     return v
 
 
@@ -413,10 +805,14 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
     if kind not in "fc":
         raise _not_implemented("check_uniform_bounds", self.dtype)
     from_, to = float(from_), float(to)
+    real = self.dtype.to_real()
+    fmax = _dtype.finfo(real).max
+    for v, what in ((from_, "from"), (to, "to")):
+        if not -fmax <= v <= fmax:
+            raise RuntimeError(f"{what} is out of bounds for {_CPP_NAMES[real.name]}")
     if from_ > to:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={_fmt(from_)} > to={_fmt(to)}")
-    real = self.dtype.to_real()
     if to - from_ > _dtype.finfo(real).max:
         raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{real._legacy}>"
                            f"::max(), but found to={_fmt(to)} and from={_fmt(from_)} which "
@@ -426,7 +822,8 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
         return _uniform_values(g, n, npd, from_, to)
     values = (_real_view_values(self, sample) if kind == "c"
               else lambda n, order: sample(n, self._data.dtype))
-    return _sample_(self, UniformBackward0, values)
+    return _sample_(self, UniformBackward0, values,
+                    fill=lambda n, dest: _uniform_values(g, n, dest.dtype, from_, to, dest))
 
 
 def _fmt(x):
@@ -434,10 +831,14 @@ def _fmt(x):
     return f"{x:g}"
 
 
-def _normal_values(g, n, npd, mean, std, contiguous):
+def _normal_values(g, n, npd, mean, std, contiguous, out=None):
     if n >= 16 and contiguous:
-        return _normal_fill(g, n, npd, mean, std)
-    return _cast(_normal_scalar(g, n, mean, std), npd)
+        return _normal_fill(g, n, npd, mean, std, out)
+    v = _cast(_normal_scalar(g, n, mean, std), npd)
+    if out is not None:
+        out[...] = v
+        return out
+    return v
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
@@ -455,7 +856,8 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     else:
         def values(n, order):
             return _normal_values(g, n, self._data.dtype, mean, std, contiguous)
-    return _sample_(self, NormalBackward0, values)
+    return _sample_(self, NormalBackward0, values, fill=lambda n, dest: _normal_values(
+        g, n, dest.dtype, mean, std, contiguous, dest))
 
 
 def _check_std(std):
@@ -1426,3 +1828,135 @@ def _sample_poisson(g, lam):
         else:
             return x
 
+
+
+# -- binomial ------------------------------------------------------------------------------------
+# Note [PyTorch's binomial sampler]
+# ATen's CPU binomial runs one element at a time (TensorIterator order over the broadcast
+# shape), drawing double uniforms (53 bits each) from the generator: binomial inversion (sums
+# of geometric waiting times) where count * min(p, 1 - p) < 10, otherwise Hormann's BTRS
+# transformed rejection (with its upper bound computed from Stirling tails), for p > 0.5 on
+# q = 1 - p and reflected. For a float tensor the scalar type of count and prob is float: the
+# products, 1 - p, sqrt, floor and log1p of those steps are float arithmetic (reproduced with
+# NumPy float32 scalars and libm's log1pf), the rest double.
+_STIRLING_TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
+                  0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
+                  0.0118967099458917, 0.0104112652619720, 0.00925546218271273,
+                  0.00833056343336287)
+_log1pf = None
+
+
+def _libm_log1pf(x):
+    global _log1pf
+    if _log1pf is None:
+        import ctypes
+        import ctypes.util
+        lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+        _log1pf = lib.log1pf
+        _log1pf.restype = ctypes.c_float
+        _log1pf.argtypes = [ctypes.c_float]
+    return _log1pf(x)
+
+
+def _stirling_tail(k):
+    if k <= 9:
+        return _STIRLING_TAIL[int(k)]
+    kp1sq = (k + 1) * (k + 1)
+    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+
+
+def _binomial_inversion(g, count, prob, f32):
+    logprob = float(_libm_log1pf(-prob)) if f32 else math.log1p(-prob)
+    geom_sum, num = 0.0, 0.0
+    while True:
+        u = float(_uniform_double(g, 1)[0])
+        geom_sum += math.ceil(_log(np.array([u]))[0] / logprob)
+        if geom_sum > count:
+            return num
+        num += 1
+
+
+def _btrs(g, count, prob, f32):
+    s = np.float32 if f32 else float
+    count, prob = s(count), s(prob)
+    stddev = float(np.sqrt(count * prob * (s(1) - prob)))
+    b = 1.15 + 2.53 * stddev
+    a = -0.0873 + 0.0248 * b + 0.01 * float(prob)
+    c = float(count * prob) + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = float(prob / (s(1) - prob))
+    alpha = (2.83 + 5.1 / b) * stddev
+    m = float(np.floor((count + s(1)) * prob))
+    n = float(count)
+    while True:
+        U = float(_uniform_double(g, 1)[0]) - 0.5
+        V = float(_uniform_double(g, 1)[0])
+        us = 0.5 - abs(U)
+        k = float(s(math.floor((2 * a / us + b) * U + c)))
+        if k < 0 or k > n:
+            continue
+        if us >= 0.07 and V <= v_r:
+            return k
+        V = math.log(V * alpha / (a / (us * us) + b))
+        nk1 = float(s(count - s(k)) + s(1))  # count - k + 1 in the scalar type
+        upper = ((m + 0.5) * math.log((m + 1) / (r * (n - m + 1)))
+                 + float(count + s(1)) * math.log((n - m + 1) / nk1)
+                 + (k + 0.5) * math.log(r * nk1 / float(s(k) + s(1)))
+                 + _stirling_tail(m) + _stirling_tail(n - m)
+                 - _stirling_tail(k) - _stirling_tail(float(count - s(k))))
+        if V <= upper:
+            return k
+
+
+def _sample_binomial(g, count, prob, f32):
+    if count <= 0.0 or prob <= 0.0:
+        return 0.0
+    if prob >= 1.0:
+        return count
+    if prob <= 0.5:
+        prod = float(np.float32(count) * np.float32(prob)) if f32 else count * prob
+        if prod >= 10.0:
+            return _btrs(g, count, prob, f32)
+        return _binomial_inversion(g, count, prob, f32)
+    if prob > 0.5:
+        q = float(np.float32(1.0 - prob)) if f32 else 1.0 - prob
+        prod = float(np.float32(count) * np.float32(q)) if f32 else count * q
+        if prod >= 10.0:
+            return count - _btrs(g, count, q, f32)
+        return count - _binomial_inversion(g, count, q, f32)
+    return math.nan
+
+
+def binomial(count, prob, generator=None):
+    """Samples of binomial distributions with ``count`` trials of success probability
+    ``prob`` (float tensors of one dtype, broadcast), drawn as PyTorch draws them (Note
+    [PyTorch's binomial sampler]). Not differentiable. A NaN count never stops sampling, as
+    in PyTorch."""
+    from .pointwise import NotImplementedBackward
+    g = _check_generator(generator)
+    for name, t, pos in (("count", count, 1), ("prob", prob, 2)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"binomial(): argument '{name}' (position {pos}) must be Tensor, "
+                            f"not {type(t).__name__}")
+    if not count.is_floating_point():
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: "
+                         f"{count.dtype._legacy}")
+    if prob.dtype is not count.dtype:
+        raise RuntimeError(f"Found dtype {prob.dtype._legacy} but expected "
+                           f"{count.dtype._legacy}")
+    a = count._cpu_array()
+    if a.dtype not in (np.float32, np.float64):
+        raise NotImplementedError(f"\"binomial_cpu\" not implemented for "
+                                  f"'{count.dtype._legacy}'")
+    c, p = np.broadcast_arrays(a, prob._cpu_array())
+    f32 = a.dtype == np.float32
+    vals = [_sample_binomial(g, n, q, f32) for n, q in zip(c.ravel().tolist(),
+                                                           p.ravel().tolist())]
+    arr = np.array(vals, a.dtype).reshape(c.shape)
+    result = wrap(_to_device(arr, count._device), count._device)
+    if requires_grad(count, prob):
+        record(NotImplementedBackward, (count, prob), (result,)).op = "binomial"
+    return result
+
+
+__all__ += ["binomial"]
