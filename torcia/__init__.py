@@ -26,9 +26,15 @@ from ._ops.conv import (constant_pad_nd, conv1d, conv2d, conv3d, conv_transpose1
 from ._ops.pool import (adaptive_avg_pool1d, avg_pool1d, max_pool1d,  # noqa: F401
                         max_pool1d_with_indices, max_pool2d, max_pool3d)
 from ._ops.pool import adaptive_max_pool1d_with_indices as adaptive_max_pool1d  # noqa: F401
+from ._ops.conv import channel_shuffle, conv_tbc, native_channel_shuffle  # noqa: F401
+from ._ops.creation import memory_format  # noqa: F401
+from ._ops.rnn import *  # noqa: F401,F403  (torch.lstm, torch.gru_cell, ...)
+from ._ops.special import *  # noqa: F401,F403
 from ._ops import activation as _a, distance as _d, dropout as _dr, loss as _l, sparse as _s
-globals().update({**_a.TORCH, **_d.TORCH, **_dr.TORCH, **_l.TORCH, **_s.TORCH})  # torch.selu...
-del _a, _d, _dr, _l, _s
+from ._ops import norm as _n
+globals().update({**_a.TORCH, **_d.TORCH, **_dr.TORCH, **_l.TORCH, **_s.TORCH,  # torch.selu...
+                  **_n.TORCH})
+del _a, _d, _dr, _l, _s, _n
 from . import autograd, cuda, accelerator  # noqa: E402
 from . import random  # noqa: E402
 from .random import (Generator, default_generator, get_rng_state, initial_seed,  # noqa: E402
@@ -41,12 +47,15 @@ from . import distributed  # noqa: E402  (mpi4py loads on first use, not here)
 from . import utils  # noqa: E402  (torcia.utils.data loads lazily on first use)
 from . import serialization  # noqa: E402
 from .serialization import load, save  # noqa: E402
-from .utils.dlpack import from_dlpack  # noqa: E402
+from .utils.dlpack import from_dlpack, to_dlpack  # noqa: E402
+from .nn.functional import bilinear  # noqa: E402
 from . import jit, onnx, ao  # noqa: E402  (deployment: tracing, ONNX export, quantization)
 from .ao.quantization import qint8, quint8  # noqa: E402
 from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled, no_grad, set_grad_enabled)
 from ._runtime import *  # noqa: E402  (threads, determinism flags, predicates)
+from ._transforms import compile, cond, vmap, while_loop  # noqa: E402,A004  (run eagerly)
+from . import compiler, cpu  # noqa: E402
 from .nn.modules.module import _typename as typename  # noqa: E402
 
 # PyTorch gives inf/nan silently where NumPy would warn (division by zero, log(0), overflow).

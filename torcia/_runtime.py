@@ -21,6 +21,7 @@ are kept and reported as PyTorch reports them.
 
 import builtins
 import os
+import sys
 
 from .autograd.anomaly_mode import (
     is_anomaly_check_nan_enabled,
@@ -35,7 +36,8 @@ __all__ = ["set_num_threads", "get_num_threads", "set_num_interop_threads",
            "is_warn_always_enabled", "set_float32_matmul_precision",
            "get_float32_matmul_precision", "set_anomaly_enabled", "is_anomaly_enabled",
            "is_anomaly_check_nan_enabled", "is_storage", "is_same_size", "is_signed",
-           "is_inference"]
+           "is_inference", "is_distributed", "get_device", "get_device_module",
+           "set_default_tensor_type", "set_flush_denormal"]
 
 
 # -- threads (Note [Threads]) ------------------------------------------------------------------
@@ -210,10 +212,138 @@ def is_inference(input):
     return False
 
 
+def is_distributed(input):
+    """Whether ``input`` is a distributed tensor (a legacy notion): always False."""
+    return False
+
+
+def get_device(input):
+    """``input.get_device()``: the CUDA device index, -1 for a CPU tensor."""
+    return input.get_device()
+
+
+def get_device_module(device=None):
+    """The module of a device type: ``torcia.cpu`` for ``'cpu'``, ``torcia.cuda`` for
+    ``'cuda'``; without a device, the current accelerator's (the CPU's when there is none)."""
+    from . import _device
+    if isinstance(device, _device.device):
+        name = device.type
+    elif isinstance(device, str):
+        name = _device.device(device).type
+    elif device is None:
+        from . import accelerator
+        acc = accelerator.current_accelerator()
+        name = acc.type if acc is not None else "cpu"
+    else:
+        raise RuntimeError(f"Invalid value of device '{device}', expect torch.device, str, or "
+                           "None")
+    import importlib
+    try:
+        return importlib.import_module(f"torcia.{name}")
+    except ImportError:
+        raise RuntimeError(f"Device '{name}' does not have a corresponding module registered as "
+                           f"'torch.{name}'.") from None
+
+
+def set_default_tensor_type(t, /):
+    """Deprecated: makes a floating tensor type's dtype the default (``torch.DoubleTensor``
+    or its name ``'torch.DoubleTensor'``; a ``torch.cuda`` name also makes CUDA the default
+    device). Use ``set_default_dtype`` and ``set_default_device``."""
+    import warnings
+
+    import torcia
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+                  UserWarning, stacklevel=2)
+    cuda = False
+    if isinstance(t, str):
+        parts = t.split(".")
+        if parts[0] in ("torch", "torcia"):
+            obj = torcia
+            if len(parts) == 3 and parts[1] == "cuda":
+                if not torcia.cuda.is_available():
+                    raise TypeError(f"type torch.cuda.{parts[2]} not available. Torch not "
+                                    "compiled with CUDA enabled.")
+                cuda, parts = True, parts[:1] + parts[2:]
+        else:
+            import importlib
+            obj = importlib.import_module(parts[0])
+        for i, part in enumerate(parts[1:], 1):
+            if not hasattr(obj, part):
+                kind = "module" if i == 1 else "type object"
+                raise AttributeError(f"{kind} {'.'.join(parts[:i])!r} has no attribute "
+                                     f"{part!r}")
+            obj = getattr(obj, part)
+        t = obj
+    dtype = getattr(t, "dtype", None) if isinstance(t, type) and t is not torcia.Tensor else None
+    if not isinstance(dtype, torcia.dtype):
+        raise TypeError("invalid type object: only floating-point types are supported as the "
+                        "default type")
+    if not dtype.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    torcia.set_default_dtype(dtype)
+    if cuda:
+        torcia.set_default_device("cuda")
+
+
+# Note [Flushing denormals]
+# PyTorch's set_flush_denormal sets the x86 MXCSR register's flush-to-zero and
+# denormals-are-zero bits for the calling thread, which changes the float arithmetic of
+# everything that thread runs, NumPy's loops included. Python cannot reach MXCSR, so on
+# x86-64 two tiny leaf functions (stmxcsr/ldmxcsr on the stack's red zone) are written to an
+# executable page and called through ctypes. Elsewhere, or where executable memory is
+# refused, the mode is unsupported and the call returns False, as PyTorch does on CPUs
+# without the bits.
+_FTZ_DAZ = 0x8000 | 0x0040
+_MXCSR_CODE = (bytes.fromhex("0fae5c24fc" "8b4424fc" "c3")      # get: stmxcsr; mov eax; ret
+               + bytes.fromhex("897c24fc" "0fae5424fc" "c3"))   # set: mov; ldmxcsr; ret
+_mxcsr = []
+
+
+def _mxcsr_functions():
+    """(get, set) of the calling thread's MXCSR, or None when unavailable."""
+    if not _mxcsr:
+        import platform
+        fns = None
+        # the System V calling convention (Linux, macOS): the argument in edi, a red zone
+        if platform.machine().lower() in ("x86_64", "amd64") and sys.platform != "win32":
+            try:
+                import ctypes
+                import mmap
+                page = mmap.mmap(-1, mmap.PAGESIZE,
+                                 prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+                page.write(_MXCSR_CODE)
+                addr = ctypes.addressof(ctypes.c_char.from_buffer(page))
+                get = ctypes.CFUNCTYPE(ctypes.c_uint32)(addr)
+                put = ctypes.CFUNCTYPE(None, ctypes.c_uint32)(addr + 10)
+                put(get())  # try it once
+                fns = (get, put, page)
+            except (OSError, ValueError, AttributeError):
+                fns = None
+        _mxcsr.append(fns)
+    return _mxcsr[0]
+
+
+def set_flush_denormal(mode):
+    """Whether float arithmetic on this thread flushes denormal numbers to zero (inputs and
+    results), on x86 CPUs: returns True when the mode was set, False where unsupported. See
+    Note [Flushing denormals]."""
+    if not isinstance(mode, builtins.bool):
+        raise RuntimeError(f"flush_denormal expects a bool, but got {type(mode).__name__}")
+    fns = _mxcsr_functions()
+    if fns is None:
+        return False
+    get, put, _ = fns
+    csr = get() & ~_FTZ_DAZ
+    put(csr | _FTZ_DAZ if mode else csr)
+    return True
+
+
 def _install_methods():
     from ._tensor import Tensor
     Tensor.is_same_size = is_same_size
     Tensor.is_inference = is_inference
+    Tensor.is_distributed = is_distributed
 
 
 _install_methods()

@@ -6,6 +6,7 @@ each is built from one sequence, ``max((values, indices))``, and prints as PyTor
 """
 
 _FIELDS = {
+    "_lu_with_info": ("LU", "pivots", "info"),
     "aminmax": ("min", "max"),
     "cummax": ("values", "indices"),
     "cummin": ("values", "indices"),

@@ -9,9 +9,9 @@ from . import conv, creation, indexing, linalg, pointwise, pool, random, reducti
 from ._core import apply_inplace
 
 FAMILIES = (creation, pointwise, reduction, shape, indexing, linalg, sorting, random, conv, pool)
-from . import activation, distance, dropout, loss, sparse  # noqa: E402  (nn: activations...)
+from . import activation, distance, dropout, loss, sparse, special  # noqa: E402,I001  (nn, igamma)
 
-FAMILIES += (activation, distance, dropout, loss, sparse)
+FAMILIES += (activation, distance, dropout, loss, sparse, special)
 
 
 def inplace_method(fn):

@@ -20,7 +20,7 @@ from ._core import Node, grad_enabled, record, requires_grad
 
 __all__ = ["convolution", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "unfold", "fold", "pad", "constant_pad_nd", "pixel_shuffle",
-           "pixel_unshuffle"]
+           "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"]
 
 
 _LOWP = (_dtype.float16.np, _dtype.bfloat16.np)
@@ -721,3 +721,65 @@ def pixel_shuffle(input, upscale_factor):
 def pixel_unshuffle(input, downscale_factor):
     """Rearranges (*, C, H * r, W * r) into (*, C * r^2, H, W), undoing pixel_shuffle."""
     return _shuffle(input, int(downscale_factor), False)
+
+
+# -- channel shuffle ---------------------------------------------------------------------------
+class ChannelShuffleBackward0(Node):
+    def backward(self, grad):
+        return channel_shuffle(grad, grad.shape[1] // self.groups)
+
+
+def _channel_shuffle(input, groups):
+    x = input._data
+    if x.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(x.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")
+    n, c = x.shape[:2]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {groups} groups.")
+    y = x.reshape(n, groups, c // groups, -1).swapaxes(1, 2).reshape(x.shape)
+    return wrap(_kernels(input).xp.ascontiguousarray(y), input._device)
+
+
+def channel_shuffle(input, groups):
+    """Splits the C channels of an (N, C, *) input into ``groups`` groups and interleaves
+    them: output channel ``i * groups + g`` is input channel ``g * (C // groups) + i``."""
+    result = _channel_shuffle(input, int(groups))
+    if requires_grad(input):
+        node = record(ChannelShuffleBackward0, (input,), (result,))
+        node.groups = int(groups)
+    return result
+
+
+def native_channel_shuffle(input, groups):
+    """``channel_shuffle`` as ATen's ``native_channel_shuffle``, which has no derivative:
+    the result requires grad, but backward through it raises."""
+    from .pointwise import NotImplementedBackward
+    result = _channel_shuffle(input, int(groups))
+    if requires_grad(input):
+        record(NotImplementedBackward, (input,), (result,)).op = "native_channel_shuffle"
+    return result
+
+
+# -- conv_tbc ----------------------------------------------------------------------------------
+def conv_tbc(input, weight, bias, pad=0):
+    """1-D convolution of a (time, batch, channel) input with a (kernel_width, in_channels,
+    out_channels) weight, zero-padding ``pad`` steps at each end: ``conv1d`` on the
+    transposed operands."""
+    if input.dim() != 3:
+        raise RuntimeError("Input must have 3 dims: time, batch, in_channel")
+    if weight.dim() != 3:
+        raise RuntimeError("Weight tensor must have 3 dims: kernel_width, in_channels, "
+                           "out_channels.")
+    if bias.dim() != 1:
+        raise RuntimeError("Bias must be 1-D")
+    if input.shape[2] != weight.shape[1]:
+        raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    if weight.shape[2] != bias.shape[0]:
+        raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)

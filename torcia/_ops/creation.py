@@ -1744,3 +1744,66 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
 
 
 __all__ += ["frombuffer"]
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None,
+                   requires_grad=False, pin_memory=False):
+    """An uninitialised tensor of shape ``size`` whose dims lie in memory in the order
+    ``physical_layout`` (outermost first): ``empty_permuted((2, 3, 4), (0, 2, 1))`` has
+    strides (12, 1, 3)."""
+    shape = _seq_size("empty_permuted", size)
+    perm = [operator.index(p) for p in physical_layout]
+    if len(shape) != len(perm):
+        raise RuntimeError(f"Number of dimensions in size does not match the length of the "
+                           f"physical_layout; i.e. len(size) = {len(shape)} is not equal to "
+                           f"len(physical_layout) = {len(perm)}")
+    seen = set()
+    for i, p in enumerate(perm):
+        if not 0 <= p < len(shape):
+            raise RuntimeError(f"Dimension out of range (expected to be between 0 and "
+                               f"{len(shape) - 1}, but got {p} at index {i}).  NB: negative dims "
+                               "not currently supported; file an issue if you want it.")
+        if p in seen:
+            raise RuntimeError("Duplicate dim not allowed")
+        seen.add(p)
+    d = _factory_dtype(dtype, "empty_permuted")
+    arr = np.empty([shape[p] for p in perm], d.np).transpose(np.argsort(perm))
+    return _finish(arr, device_arg(device, "empty_permuted"), requires_grad)
+
+
+def from_file(filename, shared=None, size=0, *, dtype=None, layout=None, device=None,
+              pin_memory=False, requires_grad=False):
+    """A 1-D tensor of ``size`` elements of ``dtype`` memory-mapped from a file. With
+    ``shared`` the mapping is shared: writes to the tensor reach the file (which is created,
+    or extended with zeros, to hold the tensor); otherwise it is private (copy on write) and
+    the file must hold the tensor already."""
+    import os
+    d = _factory_dtype(dtype, "from_file")
+    name = os.fspath(filename)
+    nbytes = int(size) * d.np.itemsize
+    try:
+        if shared:
+            fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o600)
+        else:
+            fd = os.open(name, os.O_RDONLY)
+    except OSError as e:
+        mode = "read-write" if shared else "read-only"
+        raise RuntimeError(f"unable to open file <{name}> in {mode} mode: {e.strerror} "
+                           f"({e.errno})") from None
+    try:
+        length = os.fstat(fd).st_size
+        if nbytes > length:
+            if not shared:
+                raise RuntimeError(f"file <{name}> size <{length}> is smaller than the required "
+                                   f"mapping size <{nbytes}>")
+            os.ftruncate(fd, nbytes)
+    finally:
+        os.close(fd)
+    if nbytes == 0:
+        arr = np.empty(0, d.np)
+    else:
+        arr = np.memmap(name, d.np, "r+" if shared else "c", shape=(int(size),)).view(np.ndarray)
+    return _finish(arr, device_arg(device, "from_file"), requires_grad)
+
+
+__all__ += ["empty_permuted", "from_file"]

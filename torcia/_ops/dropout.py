@@ -12,6 +12,7 @@ PyTorch's nodes too (MulBackward0, AddBackward0 for alpha dropout).
 import math
 import warnings
 
+from .. import _dtype
 from . import creation
 
 __all__ = ["dropout", "alpha_dropout", "dropout1d", "dropout2d", "dropout3d",
@@ -144,3 +145,17 @@ def _torch_level(name):
 TORCH = {name: _torch_level(name) for name in (
     "dropout", "dropout_", "alpha_dropout", "alpha_dropout_", "feature_dropout",
     "feature_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_")}
+
+
+def native_dropout(input, p, train):
+    """``torch.native_dropout``: (output, mask). In training the mask keeps each element with
+    probability ``1 - p`` (the draws of :func:`dropout`) and the output is ``input * mask /
+    (1 - p)``; otherwise the output is a copy of the input and the mask all True."""
+    if train is None or train:
+        mask = creation.empty_like(input).bernoulli_(1 - p)
+        out = input * mask * (1.0 / (1 - p))
+        return out, mask.bool()
+    return input.clone(), creation.ones_like(input, dtype=_dtype.bool)
+
+
+TORCH["native_dropout"] = native_dropout

@@ -1319,3 +1319,57 @@ def nonzero_static(input, *, size, fill_value=-1):
 
 __all__ += ["nonzero_static"]
 METHODS += ["nonzero_static"]
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True, out=None):
+    """``input`` with the slices of ``source`` reduced (``'prod'``, ``'mean'``, ``'amax'``
+    or ``'amin'``) into positions ``index`` along ``dim``; ``include_self=False`` leaves
+    ``input``'s own values at those positions out. A ``scatter_reduce`` with ``index``
+    broadcast over ``source``'s other dims."""
+    import warnings
+    warnings.warn("index_reduce() is in beta and the API may change at any time.", UserWarning,
+                  stacklevel=2)
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError("index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    if index._data.dtype not in _INT_INDEX:
+        raise RuntimeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: "
+                           f"{index.dtype._legacy}")
+    if index._data.ndim > 1:
+        raise IndexError(f"index_reduce_(): Index is supposed to be a vector, but got dim: "
+                         f"{index._data.ndim} with type: {index.dtype._legacy} and size: "
+                         f"{list(index._data.shape)}")
+    a, s = input._data, source._data
+    d = normalize_dim(dim, a.ndim)
+    if s.dtype != a.dtype:
+        raise RuntimeError(f"index_reduce_(): self ({input.dtype._legacy}) and source "
+                           f"({source.dtype._legacy}) must have the same scalar type")
+    n = index._data.size
+    s_shape = s.shape if s.ndim else (1,)
+    a_shape = a.shape if a.ndim else (1,)
+    if s_shape[d] != n:
+        raise RuntimeError(f"index_reduce_(): Number of indices ({n}) should be equal to "
+                           f"source.size(dim): ({s_shape[d]}), for dim: {d}")
+    if len(s_shape) != len(a_shape) or any(s_shape[k] != a_shape[k]
+                                           for k in range(len(a_shape)) if k != d):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(a.shape)} "
+                           f"source.shape = {list(s.shape)}")
+    if _first_bad(index._data, 0, a_shape[d]) is not None:
+        raise IndexError("index out of range in self")
+    view = [1] * len(s_shape)
+    view[d] = n
+    idx = index.long().reshape(view).expand(s_shape)
+    src = source.reshape(s_shape)
+    this = input.reshape(a_shape)
+    result = scatter_reduce(this, d, idx, src, reduce, include_self=include_self)
+    result = result.reshape(a.shape)
+    if out is not None:
+        from .pointwise import _to_out
+        return _to_out(result, out, "index_reduce", (input, source))
+    return result
+
+
+__all__ += ["index_reduce"]
+METHODS += ["index_reduce"]
+INPLACE = ["index_reduce"]

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype, return_types
+from .._device import CPU
 from .._tensor import Tensor
 from ..autograd.graph import record_binary
 from ._core import (
@@ -1939,3 +1940,682 @@ def vander(x, N=None, increasing=False):
 
 __all__ += ["kron", "vander"]
 METHODS += ["kron"]
+
+
+# -- triangular solves ----------------------------------------------------------------------------
+def _trsolve(a, b, upper, unit, left=True):
+    """``A^{-1} B`` (``B A^{-1}`` when not ``left``) for the triangle of ``a`` that ``upper``
+    names, by substitution over rows (what BLAS's trsm does): a zero diagonal gives inf/nan,
+    not an error. ``a`` and ``b`` are broadcast stacks of one dtype."""
+    if not left:  # X A = B  <=>  A^T X^T = B^T, and A^T has the other triangle
+        return np.swapaxes(_trsolve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2), not upper,
+                                    unit), -1, -2)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    x = np.array(np.broadcast_to(b, batch + b.shape[-2:]))
+    n = a.shape[-1]
+    rows = range(n - 1, -1, -1) if upper else range(n)
+    with np.errstate(all="ignore"):
+        for i in rows:
+            lo, hi = (i + 1, n) if upper else (0, i)
+            if hi > lo:
+                x[..., i, :] -= (a[..., i:i + 1, lo:hi] @ x[..., lo:hi, :])[..., 0, :]
+            if not unit:
+                x[..., i, :] /= a[..., i, i][..., None]
+    return x
+
+
+def _host(t):
+    """``t``'s values as a NumPy array (the kernels below run on the CPU)."""
+    return t._cpu_array() if isinstance(t, Tensor) else t
+
+
+def _on(arr, device):
+    """A tensor on ``device`` holding the NumPy array ``arr``."""
+    if device is not CPU:
+        from .. import _backend
+        arr = _backend.get(device).from_numpy(arr)
+    return wrap(arr, device)
+
+
+def _colmajor(x):
+    """``x`` with each matrix stored column by column, as LAPACK leaves its results."""
+    t = np.empty(x.shape[:-2] + (x.shape[-1], x.shape[-2]), x.dtype)
+    t[...] = np.swapaxes(x, -1, -2)
+    return np.swapaxes(t, -1, -2)
+
+
+def _colmajor_strides(shape):
+    """The element strides of a stack of column-major matrices of ``shape``."""
+    *batch, m, n = shape
+    strides = [1, m]
+    size = m * n
+    for k in reversed(batch):
+        strides.insert(0, size)
+        size *= k
+    return tuple(strides[:len(batch)]) + (1, m)
+
+
+def _triangle(t, upper, unitriangular):
+    """``t``'s triangle (without the diagonal for a unit triangular matrix)."""
+    return t.triu(int(unitriangular)) if upper else t.tril(-int(unitriangular))
+
+
+class LinalgSolveTriangularBackward0(Node):
+    def backward(self, grad):
+        A, X = self.saved_tensors
+        need = self.needs_input_grad
+        gB = linalg_solve_triangular(_mH(A), grad, upper=not self.upper, left=self.left,
+                                     unitriangular=self.unitriangular)
+        gA = None
+        if need[0]:
+            gA = -matmul(gB, _mH(X)) if self.left else -matmul(_mH(X), gB)
+            gA = _triangle(gA, self.upper, self.unitriangular)
+        return gA, (gB if need[1] else None)
+
+
+def _check_solve_shapes(a, b, name, left=True, arg="A"):
+    if a.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor {arg} must have at least 2 dimensions.")
+    if b.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor B must have at least 2 dimensions.")
+    if a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"{name}: {arg} must be batches of square matrices, but they are "
+                           f"{a.shape[-2]} by {a.shape[-1]} matrices")
+    if (a.shape[-1] != b.shape[-2]) if left else (a.shape[-1] != b.shape[-1]):
+        raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({a.shape[-2]}x{a.shape[-1]} and "
+                           f"{b.shape[-2]}x{b.shape[-1]})")
+    _broadcast_shapes(a.shape[:-2], b.shape[:-2])
+
+
+def linalg_solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+    """Solution ``X`` of ``A X = B`` (``X A = B`` when not ``left``) for a triangular ``A``:
+    only its upper (``upper=True``) or lower triangle is read, and its diagonal is taken as
+    ones when ``unitriangular``. Batches of ``A`` and ``B`` broadcast."""
+    _tensors("linalg.solve_triangular", A, B)
+    _check_float(A, "linalg.solve_triangular")
+    _check_solve_shapes(A._data, B._data, "linalg.solve_triangular", left)
+    rt = _dtype.promote_types(A.dtype, B.dtype).np
+    a, b = _host(A).astype(rt, copy=False), _host(B).astype(rt, copy=False)
+    x = _trsolve(a, b, upper, unitriangular, left)
+    result = _on(_colmajor(x.astype(rt, copy=False)), A._device)
+    if out is not None:
+        return _to_out(result, out, "linalg_solve_triangular", (A, B))
+    if requires_grad(A, B):
+        node = record(LinalgSolveTriangularBackward0, (A, B), (result,))
+        node.save(A, result)
+        node.upper, node.left, node.unitriangular = upper, left, unitriangular
+    return result
+
+
+def _check_b_A(b, A, name):
+    """The checks of the old solvers (triangular_solve, cholesky_solve): ``b`` first."""
+    for t, arg, old in ((b, "b", "b"), (A, "A", "u")):
+        if t.ndim < 2:
+            raise RuntimeError(
+                f"torch.{name}: Expected {arg} to have at least 2 dimensions, but it has "
+                f"{t.ndim} dimensions instead" if name == "triangular_solve" else
+                f"{old} should have at least 2 dimensions, but has {t.ndim} dimensions instead")
+    if b.dtype is not A.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{_sname(b._data)} and A of type {_sname(A._data)} instead.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    if A.shape[-1] != b.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for {name}: each A matrix is "
+                           f"{A.shape[-2]} by {A.shape[-1]} but each b matrix is {b.shape[-2]} "
+                           f"by {b.shape[-1]}")
+    return _broadcast_shapes(b.shape[:-2], A.shape[:-2])
+
+
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *, out=None):
+    """Deprecated ``linalg.solve_triangular`` with the operands reversed: solves ``op(A) X =
+    input`` (``op`` the transpose when ``transpose``) and returns ``(X, A)`` with ``A``
+    broadcast to the batch shape and copied."""
+    warnings.warn("torch.triangular_solve is deprecated in favor of "
+                  "torch.linalg.solve_triangularand will be removed in a future PyTorch "
+                  "release.\ntorch.linalg.solve_triangular has its arguments reversed and does "
+                  "not return a copy of one of the inputs.\nX = torch.triangular_solve(B, "
+                  "A).solution\nshould be replaced with\nX = torch.linalg.solve_triangular(A, "
+                  "B).", UserWarning, stacklevel=2)
+    _tensors("triangular_solve", input, A)
+    _check_float(A, "triangular_solve")
+    batch = _check_b_A(input, A, "triangular_solve")
+    M = A.mT if transpose else A
+    X = linalg_solve_triangular(M, input, upper=upper != transpose, unitriangular=unitriangular)
+    coeff = A.expand(batch + tuple(A.shape[-2:])).mT.contiguous().mT  # column-major, as LAPACK
+    if out is not None:
+        _to_out(X, out[0], "triangular_solve", (input, A))
+        _to_out(coeff, out[1], "triangular_solve", (input, A))
+        return return_types.triangular_solve(out)
+    return return_types.triangular_solve((X, coeff))
+
+
+# -- Cholesky solves ------------------------------------------------------------------------------
+def _chol_solve_arr(b, f, upper):
+    """``(L L^H)^{-1} b`` (``(U^H U)^{-1} b`` when ``upper``) from the triangle of ``f``."""
+    fh = np.conj(np.swapaxes(f, -1, -2))
+    if upper:
+        return _trsolve(f, _trsolve(fh, b, False, False), True, False)
+    return _trsolve(fh, _trsolve(f, b, False, False), True, False)
+
+
+class CholeskySolveBackward0(Node):
+    def backward(self, grad):
+        L, X = self.saved_tensors
+        gB = cholesky_solve(grad, L, self.upper)
+        gL = None
+        if self.needs_input_grad[1]:
+            common = matmul(gB, _mH(X))
+            common = common + _mH(common)
+            gL = -matmul(L, common) if self.upper else -matmul(common, L)
+        return gB, gL
+
+
+def cholesky_solve(input, input2, upper=False, *, out=None):
+    """Solution ``X`` of ``A X = input`` where ``A = L L^H`` is given by its Cholesky factor
+    ``input2`` (``A = U^H U`` when ``upper``); only that triangle of ``input2`` is read."""
+    _tensors("cholesky_solve", input, input2)
+    _check_float(input2, "cholesky_solve")
+    batch = _check_b_A(input, input2, "cholesky_solve")
+    x = _chol_solve_arr(_host(input), _host(input2), upper)
+    x = np.broadcast_to(x, batch + x.shape[-2:])
+    result = _on(_colmajor(x.astype(input._data.dtype, copy=False)), input._device)
+    if out is not None:
+        return _to_out(result, out, "cholesky_solve", (input, input2))
+    if requires_grad(input, input2):
+        node = record(CholeskySolveBackward0, (input, input2), (result,))
+        node.save(input2, result)
+        node.upper = upper
+    return result
+
+
+class CholeskyInverseBackward0(Node):
+    def backward(self, grad):
+        L, inv = self.saved_tensors
+        common = matmul(inv, matmul(grad + _mH(grad), inv))
+        return -matmul(L, common) if self.upper else -matmul(common, L)
+
+
+def cholesky_inverse(input, upper=False, *, out=None):
+    """Inverse of ``A = L L^H`` (``A = U^H U`` when ``upper``) from its Cholesky factor
+    ``input``; only that triangle is read."""
+    _tensors("cholesky_inverse", input)
+    _check_square(input, "cholesky_inverse")
+    _check_float(input, "cholesky_inverse")
+    a = _host(input)
+    eye_ = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+    inv = _chol_solve_arr(eye_, a, upper)
+    result = _on(_colmajor(inv.astype(a.dtype, copy=False)), input._device)
+    if out is not None:
+        return _to_out(result, out, "cholesky_inverse", (input,))
+    if requires_grad(input):
+        node = record(CholeskyInverseBackward0, (input,), (result,))
+        node.save(input, result)
+        node.upper = upper
+    return result
+
+
+# -- pseudo-inverse -------------------------------------------------------------------------------
+class LinalgPinvBackward0(Node):
+    def backward(self, grad):
+        A, P = self.saved_tensors
+        m, n = A.shape[-2], A.shape[-1]
+        Ph, gh = _mH(P), _mH(grad)
+        if m <= n:
+            K = matmul(gh, P)
+            KPh = matmul(K, Ph)
+            return (-_mH(matmul(P, K)) + KPh - matmul(matmul(A, P), KPh)
+                    + matmul(matmul(Ph, P), gh - matmul(K, A)))
+        K = matmul(P, gh)
+        PhK = matmul(Ph, K)
+        return (-_mH(matmul(K, P)) + matmul(matmul(gh - matmul(A, K), P), Ph) + PhK
+                - matmul(matmul(PhK, P), A))
+
+
+def _tol_arg(t):
+    return _host(t)
+
+
+def linalg_pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    """Moore-Penrose pseudo-inverse from the SVD (the eigendecomposition when ``hermitian``):
+    singular values at or below ``max(atol, rtol * largest)`` count as zero. Without either
+    tolerance ``rtol`` is ``eps * max(m, n)``; with only ``atol > 0`` it is 0. The older
+    ``rcond`` is ``rtol``."""
+    a = _host(A)
+    if a.ndim < 2 or (a.dtype.kind not in "fc" or a.dtype == np.float16):
+        raise RuntimeError(f"linalg.pinv({_sname(a)}{{{list(a.shape)}}}): expected a tensor "
+                           "with 2 or more dimensions of float, double, cfloat or cdouble types")
+    if rcond is not None:
+        atol, rtol = 0.0, rcond
+    m, n = a.shape[-2], a.shape[-1]
+    real = np.dtype(a.dtype.char.lower()) if a.dtype.kind == "c" else a.dtype
+    if rtol is None:
+        positive_atol = atol is not None and np.any(np.asarray(_tol_arg(atol)) > 0)
+        rtol = 0.0 if positive_atol else float(np.finfo(real).eps) * max(m, n)
+    atol = 0.0 if atol is None else atol
+    if a.size == 0:
+        p = np.zeros(a.shape[:-2] + (n, m), a.dtype)
+    elif hermitian:
+        w, v = np.linalg.eigh(a)
+        s = np.abs(w)
+        tol = np.maximum(np.asarray(_tol_arg(atol), real)[..., None],
+                         np.asarray(_tol_arg(rtol), real)[..., None] * s.max(-1, keepdims=True))
+        with np.errstate(all="ignore"):
+            winv = np.where(s > tol, 1 / w, 0).astype(a.dtype)
+        p = (v * winv[..., None, :]) @ np.conj(np.swapaxes(v, -1, -2))
+    else:
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        tol = np.maximum(np.asarray(_tol_arg(atol), real)[..., None],
+                         np.asarray(_tol_arg(rtol), real)[..., None] * s[..., :1])
+        with np.errstate(all="ignore"):
+            sinv = np.where(s > tol, 1 / s, 0).astype(a.dtype)
+        p = (np.conj(np.swapaxes(vh, -1, -2)) * sinv[..., None, :]) @ \
+            np.conj(np.swapaxes(u, -1, -2))
+    result = _on(np.ascontiguousarray(p, dtype=a.dtype), A._device)
+    if out is not None:
+        return _to_out(result, out, "linalg_pinv", (A,))
+    if requires_grad(A):
+        record(LinalgPinvBackward0, (A,), (result,)).save(A, result)
+    return result
+
+
+def pinverse(input, rcond=1e-15):
+    """Pseudo-inverse: ``linalg.pinv(input, rtol=rcond)``."""
+    return linalg_pinv(input, rcond=rcond)
+
+
+# -- matrix exponential ---------------------------------------------------------------------------
+_PADE = {3: (120., 60., 12., 1.),
+         5: (30240., 15120., 3360., 420., 30., 1.),
+         7: (17297280., 8648640., 1995840., 277200., 25200., 1512., 56., 1.),
+         9: (17643225600., 8821612800., 2075673600., 302702400., 30270240., 2162160., 110880.,
+             3960., 90., 1.),
+         13: (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800.,
+              129060195264000., 10559470521600., 670442572800., 33522128640., 1323241920.,
+              40840800., 960960., 16380., 182., 1.)}
+_THETA = ((3, 1.495585217958292e-2), (5, 2.539398330063230e-1), (7, 9.504178996162932e-1),
+          (9, 2.097847961257068e0))
+_THETA13 = 5.371920351148152e0
+
+
+def _expm(a):
+    """exp of one square matrix (float64 or complex128): scaling and squaring with a Padé
+    approximant of degree 3 to 13 (Higham 2005)."""
+    n = a.shape[0]
+    eye_ = np.eye(n, dtype=a.dtype)
+    norm = np.abs(a).sum(0).max() if n else 0.0
+    if not np.isfinite(norm):
+        return np.full_like(a, np.nan)
+    deg = next((d for d, theta in _THETA if norm <= theta), 13)
+    s = max(0, int(math.ceil(math.log2(norm / _THETA13)))) if deg == 13 else 0
+    a = a / 2.0 ** s
+    b = _PADE[deg]
+    a2 = a @ a
+    if deg < 13:
+        powers = [eye_, a2]
+        while len(powers) < (deg + 1) // 2:
+            powers.append(powers[-1] @ a2)
+        u = a @ sum(b[2 * k + 1] * p for k, p in enumerate(powers))
+        v = sum(b[2 * k] * p for k, p in enumerate(powers))
+    else:
+        a4 = a2 @ a2
+        a6 = a4 @ a2
+        u = a @ (a6 @ (b[13] * a6 + b[11] * a4 + b[9] * a2) + b[7] * a6 + b[5] * a4
+                 + b[3] * a2 + b[1] * eye_)
+        v = a6 @ (b[12] * a6 + b[10] * a4 + b[8] * a2) + b[6] * a6 + b[4] * a4 + b[2] * a2 \
+            + b[0] * eye_
+    r = np.linalg.solve(v - u, v + u)
+    for _ in range(s):
+        r = r @ r
+    return r
+
+
+class LinalgMatrixExpBackward0(Node):
+    def backward(self, grad):
+        (A,) = self.saved_tensors
+        from .shape import cat
+        n = A.shape[-1]
+        Ah = _mH(A)
+        top = cat([Ah, grad], -1)
+        bottom = cat([Ah.new_zeros(Ah.shape), Ah], -1)
+        return linalg_matrix_exp(cat([top, bottom], -2))[..., :n, n:]
+
+
+def linalg_matrix_exp(A):
+    """The matrix exponential ``sum_k A^k / k!`` of square matrices, computed in double
+    precision by scaling and squaring with Padé approximants."""
+    _tensors("linalg.matrix_exp", A)
+    _check_square(A, "linalg.matrix_exp")
+    _check_float(A, "linalg.matrix_exp", low_precision=True)
+    a = _host(A)
+    wide = np.complex128 if a.dtype.kind == "c" else np.float64
+    flat = a.astype(wide).reshape((-1,) + a.shape[-2:]) if a.size else a.astype(wide)
+    r = np.stack([_expm(m) for m in flat]) if a.size else flat
+    result = _on(r.reshape(a.shape).astype(a.dtype), A._device)
+    if requires_grad(A):
+        record(LinalgMatrixExpBackward0, (A,), (result,)).save(A)
+    return result
+
+
+def matrix_exp(input):
+    """``linalg.matrix_exp``."""
+    return linalg_matrix_exp(input)
+
+
+# -- LU factorization -----------------------------------------------------------------------------
+def _getrf(a):
+    """LAPACK getrf on a stack: the packed LU factors with partial pivoting, the 1-based
+    pivots (int32) and info (the first zero pivot, 1-based; 0 when none). Pivots are chosen
+    as LAPACK's i?amax does: the first largest |re| + |im|."""
+    a = np.array(a)
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    flat = a.reshape((-1, m, n))
+    piv = np.zeros((flat.shape[0], k), np.int32)
+    info = np.zeros(flat.shape[0], np.int32)
+    idx = np.arange(flat.shape[0])
+    with np.errstate(all="ignore"):
+        for j in range(k):
+            col = flat[:, j:, j]
+            mag = np.abs(col.real) + np.abs(col.imag) if col.dtype.kind == "c" else np.abs(col)
+            p = j + np.argmax(mag, axis=1)
+            piv[:, j] = p + 1
+            rows = flat[idx, p].copy()
+            flat[idx, p] = flat[:, j]
+            flat[:, j] = rows
+            pivot = flat[:, j, j]
+            zero = pivot == 0
+            info[(info == 0) & zero] = j + 1
+            scale = np.where(zero, 1, pivot)
+            flat[:, j + 1:, j] /= scale[:, None]
+            flat[:, j + 1:, j + 1:] -= flat[:, j + 1:, j:j + 1] * flat[:, j:j + 1, j + 1:]
+    return flat.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch)
+
+
+class LinalgLuFactorExBackward0(Node):
+    def backward(self, grad, grad_pivots=None, grad_info=None):
+        LU, pivots = self.saved_tensors
+        P, L, U = lu_unpack(LU, pivots)
+        m, n = LU.shape[-2], LU.shape[-1]
+        k = min(m, n)
+        return _lu_backward(grad[..., :, :k], grad[..., :k, :], P, L, U)
+
+
+def _lu_backward(gL, gU, P, L, U):
+    """The gradient of ``A = P L U`` from those of the unit lower ``L`` (m, k) and the upper
+    ``U`` (k, n): PyTorch's ``linalg_lu_backward``, by cases on the shape."""
+    from .shape import cat
+    m, n = L.shape[-2], U.shape[-1]
+    k = min(m, n)
+    if m == n:
+        gA = matmul(_mH(L), gL).tril(-1) + matmul(gU, _mH(U)).triu()
+        gA = linalg_solve_triangular(_mH(U), gA, upper=False, left=False)
+        gA = linalg_solve_triangular(_mH(L), gA, upper=True, unitriangular=True)
+    elif m < n:
+        U1 = U[..., :, :k]
+        gA = matmul(_mH(L), gL) - matmul(gU.triu(), _mH(U))
+        gA = linalg_solve_triangular(_mH(U1), gA.tril(-1), upper=False, left=False)
+        gA = cat([gA + gU[..., :, :k].triu(), gU[..., :, k:]], -1)
+        gA = linalg_solve_triangular(_mH(L), gA, upper=True, unitriangular=True)
+    else:
+        L1 = L[..., :k, :]
+        gA = matmul(gU, _mH(U)) - matmul(_mH(L), gL.tril(-1))
+        gA = linalg_solve_triangular(_mH(L1), gA.triu(), upper=True, unitriangular=True)
+        gA = cat([gA + gL[..., :k, :].tril(-1), gL[..., k:, :]], -2)
+        gA = linalg_solve_triangular(_mH(U), gA, upper=False, left=False)
+    return matmul(P, gA)
+
+
+def _lu_factor_ex(A, pivot, check_errors, name):
+    _tensors(name, A)
+    if A.ndim < 2:
+        raise RuntimeError(f"torch.lu_factor: Expected tensor with 2 or more dimensions. Got "
+                           f"size: {list(A.shape)} instead")
+    if A._data.dtype.kind not in "fc" or _low(A._data):
+        raise NotImplementedError(f"\"lu_cpu\" not implemented for '{_sname(A._data)}'")
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the "
+                           "CPU")
+    lu, piv, info = _getrf(_host(A))
+    if check_errors:
+        try:
+            _raise_info(info, "torch.linalg.lu_factor", "U[{info},{info}] is zero and using it "
+                        "on lu_solve would result in a division by zero. If you still want to "
+                        "perform the factorization, consider calling linalg.lu(A, pivot) or "
+                        "linalg.lu_factor_ex(A, pivot)", A.ndim > 2)
+        except LinAlgError as e:  # PyTorch raises a plain RuntimeError here
+            raise RuntimeError(str(e)) from None
+    LU = _on(_colmajor(lu), A._device)
+    pivots = _on(piv, A._device)
+    if requires_grad(A):
+        record(LinalgLuFactorExBackward0, (A,), (LU,)).save(LU, pivots)
+    return LU, pivots, _on(info, A._device)
+
+
+def linalg_lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
+    """LU factorization with partial pivoting, packed as LAPACK's getrf: ``(LU, pivots,
+    info)`` with ``L`` unit lower (below the diagonal of ``LU``), ``U`` upper, the 1-based
+    row interchanges ``pivots`` and ``info`` > 0 where a pivot is zero."""
+    res = _lu_factor_ex(A, pivot, check_errors, "linalg.lu_factor_ex")
+    if out is not None:
+        for r, o in zip(res, out):
+            _to_out(r, o, "linalg_lu_factor_ex", (A,))
+        return return_types.linalg_lu_factor_ex(out)
+    return return_types.linalg_lu_factor_ex(res)
+
+
+def linalg_lu_factor(A, *, pivot=True, out=None):
+    """``(LU, pivots)`` of :func:`linalg_lu_factor_ex`; a zero pivot raises."""
+    LU, pivots, _ = _lu_factor_ex(A, pivot, True, "linalg.lu_factor")
+    if out is not None:
+        _to_out(LU, out[0], "linalg_lu_factor", (A,))
+        _to_out(pivots, out[1], "linalg_lu_factor", (A,))
+        return return_types.linalg_lu_factor(out)
+    return return_types.linalg_lu_factor((LU, pivots))
+
+
+def lu(A, pivot=True, get_infos=False, out=None):
+    """Deprecated ``linalg.lu_factor``: ``(LU, pivots)``, with ``infos`` when
+    ``get_infos``; a singular matrix does not raise."""
+    warnings.warn("torch.lu is deprecated in favor of torch.linalg.lu_factor / "
+                  "torch.linalg.lu_factor_ex and will be removed in a future PyTorch release.\n"
+                  "LU, pivots = torch.lu(A, compute_pivots)\nshould be replaced with\nLU, "
+                  "pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\nLU, pivots, info = "
+                  "torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\nLU, "
+                  "pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)", UserWarning,
+                  stacklevel=2)
+    LU, pivots, info = _lu_factor_ex(A, pivot, False, "linalg.lu_factor")
+    res = (LU, pivots, info) if get_infos else (LU, pivots)
+    if out is not None:
+        for r, o in zip(res, out):
+            _to_out(r, o, "lu", (A,))
+        res = tuple(out)
+    return return_types._lu_with_info(res) if get_infos else res
+
+
+def _permutation(piv, m, dtype):
+    """The permutation matrices P (A = P L U) of 1-based LAPACK row interchanges ``piv``."""
+    batch = piv.shape[:-1]
+    flat = piv.reshape((-1, piv.shape[-1])).astype(np.int64) - 1
+    perm = np.tile(np.arange(m), (flat.shape[0], 1))
+    idx = np.arange(flat.shape[0])
+    for i in range(flat.shape[1]):
+        j = flat[:, i]
+        pi, pj = perm[idx, i].copy(), perm[idx, j].copy()
+        perm[idx, i], perm[idx, j] = pj, pi
+    P = np.zeros((flat.shape[0], m, m), dtype)
+    P[idx[:, None], perm, np.arange(m)[None, :]] = 1
+    return P.reshape(batch + (m, m))
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
+    """``(P, L, U)`` with ``A = P L U`` from the packed factors of ``linalg.lu_factor``;
+    what is not unpacked is an empty tensor."""
+    _tensors("lu_unpack", LU_data, LU_pivots)
+    if LU_pivots._data.dtype != np.int32:
+        raise RuntimeError("torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of "
+                           "torch.int32 dtype.\nNote: this function is intended to be used with "
+                           "the output produced by torch.linalg.lu_factor")
+    m, n = LU_data.shape[-2], LU_data.shape[-1]
+    k = min(m, n)
+    empty = LU_data.new_empty((0,))
+    L = U = P = empty
+    if unpack_data:
+        L = LU_data[..., :, :k].tril(-1) + eye(m, k, dtype=LU_data.dtype,
+                                               device=LU_data.device)
+        U = LU_data[..., :k, :].triu()
+    if unpack_pivots:
+        P = _on(_permutation(_host(LU_pivots), m, LU_data._data.dtype), LU_data._device)
+    if out is not None:
+        for r, o in zip((P, L, U), out):
+            _to_out(r, o, "lu_unpack", (LU_data,))
+        return return_types.lu_unpack(out)
+    return return_types.lu_unpack((P, L, U))
+
+
+def linalg_lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
+    """Solution of ``A X = B`` (``X A = B`` when not ``left``; ``A^H`` for ``A`` when
+    ``adjoint``) from the packed LU factors of ``A``."""
+    _tensors("linalg.lu_solve", LU, pivots, B)
+    _check_float(LU, "linalg.lu_solve")
+    if LU._data.dtype != B._data.dtype:
+        raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but "
+                           f"found LU of type {_sname(LU._data)} and B of type "
+                           f"{_sname(B._data)} instead")
+    _check_solve_shapes(LU._data, B._data, "linalg.lu_solve", left, "LU")
+    P, L, U = lu_unpack(LU, pivots.int() if pivots.dtype is not _dtype.int32 else pivots)
+    if left and not adjoint:    # X = U^-1 L^-1 P^T B
+        X = matmul(P.mT, B)
+        X = linalg_solve_triangular(L, X, upper=False, unitriangular=True)
+        X = linalg_solve_triangular(U, X, upper=True)
+    elif left:                  # X = P L^-H U^-H B
+        X = linalg_solve_triangular(_mH(U), B, upper=False)
+        X = linalg_solve_triangular(_mH(L), X, upper=True, unitriangular=True)
+        X = matmul(P, X)
+    elif not adjoint:           # X = B U^-1 L^-1 P^T
+        X = linalg_solve_triangular(U, B, upper=True, left=False)
+        X = linalg_solve_triangular(L, X, upper=False, left=False, unitriangular=True)
+        X = matmul(X, P.mT)
+    else:                       # X = B P L^-H U^-H
+        X = matmul(B, P)
+        X = linalg_solve_triangular(_mH(L), X, upper=True, left=False, unitriangular=True)
+        X = linalg_solve_triangular(_mH(U), X, upper=False, left=False)
+    if X.stride() != _colmajor_strides(X.shape):
+        from .creation import contiguous_format
+        X = X.mT.clone(memory_format=contiguous_format).mT  # column-major, as LAPACK leaves it
+    return X if out is None else _to_out(X, out, "linalg_lu_solve", (LU, B))
+
+
+def lu_solve(input, LU_data, LU_pivots, *, out=None):
+    """Deprecated ``linalg.lu_solve(LU_data, LU_pivots, input)``."""
+    warnings.warn("torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be "
+                  "removed in a future PyTorch release.\nNote that torch.linalg.lu_solve has its "
+                  "arguments reversed.\nX = torch.lu_solve(B, LU, pivots)\nshould be replaced "
+                  "with\nX = torch.linalg.lu_solve(LU, pivots, B)", UserWarning, stacklevel=2)
+    return linalg_lu_solve(LU_data, LU_pivots, input, out=out)
+
+
+# -- deprecated norms (left in ATen for TorchScript) ----------------------------------------------
+def frobenius_norm(input, dim, keepdim=False, *, out=None):
+    """Deprecated: ``linalg.vector_norm(input, 2, dim, keepdim)``."""
+    warnings.warn("at::frobenius_norm is deprecated and it is just left for JIT compatibility. "
+                  "It will be removed in a future PyTorch release. Please use "
+                  "`linalg.vector_norm(A, 2., dim, keepdim)` instead", UserWarning, stacklevel=2)
+    dim = (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(dim) > 2:
+        raise RuntimeError(f"Expected at most 2 dimensions, but got {len(dim)} dimensions "
+                           "instead.")
+    return vector_norm(input, 2, dim, keepdim, out=out)
+
+
+def nuclear_norm(input, dim=None, keepdim=False, *, out=None):
+    """Deprecated: ``linalg.matrix_norm(input, 'nuc', dim, keepdim)`` (``dim`` the last two
+    dims by default; ``nuclear_norm(input, keepdim)`` is accepted too)."""
+    warnings.warn("at::nuclear_norm is deprecated and it is just left for JIT compatibility. It "
+                  "will be removed in a future PyTorch release. Please use "
+                  "`linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead", UserWarning,
+                  stacklevel=2)
+    if isinstance(dim, bool):
+        dim, keepdim = None, dim
+    dim = (-2, -1) if dim is None else tuple(dim)
+    return matrix_norm(input, "nuc", dim, keepdim, out=out)
+
+
+def norm_except_dim(v, pow=2, dim=0):
+    """The ``pow``-norm of ``v`` over every dim but ``dim``, shaped to broadcast against
+    ``v`` (the whole norm for ``dim=-1``): weight normalization's ``g / ||v||``."""
+    if dim == -1:
+        return v.norm(pow)
+    if dim == 0:
+        shape = (v.shape[0],) + (1,) * (v.dim() - 1)
+        return v.contiguous().view(v.shape[0], -1).norm(pow, 1).view(shape)
+    if dim == v.dim() - 1:
+        shape = (1,) * (v.dim() - 1) + (v.shape[-1],)
+        return v.contiguous().view(-1, v.shape[-1]).norm(pow, 0).view(shape)
+    return norm_except_dim(v.transpose(0, dim), pow, 0).transpose(0, dim)
+
+
+def addmv_(input, mat, vec, *, beta=1, alpha=1):
+    """In-place ``addmv``: ``input = beta * input + alpha * (mat @ vec)``."""
+    return input.addmv_(mat, vec, beta=beta, alpha=alpha)
+
+
+# -- removed functions: PyTorch keeps them to say what replaces them ------------------------------
+_REMOVED = "This function was deprecated since version 1.9 and is now removed."
+
+
+def matrix_rank(input, tol=None, symmetric=False, *, out=None):
+    raise RuntimeError(
+        f"{_REMOVED}\nPlease use the `torch.linalg.matrix_rank` function instead. The parameter "
+        "'symmetric' was renamed in `torch.linalg.matrix_rank()` to 'hermitian'.")
+
+
+def solve(input, A, *, out=None):
+    raise RuntimeError(
+        f"{_REMOVED} `torch.solve` is deprecated in favor of `torch.linalg.solve`. "
+        "`torch.linalg.solve` has its arguments reversed and does not return the LU "
+        "factorization.\n\nTo get the LU factorization see `torch.lu`, which can be used with "
+        "`torch.lu_solve` or `torch.lu_unpack`.\nX = torch.solve(B, A).solution should be "
+        "replaced with:\nX = torch.linalg.solve(A, B)")
+
+
+def lstsq(input, A, *, out=None):
+    raise RuntimeError(
+        f"{_REMOVED} `torch.lstsq` is deprecated in favor of `torch.linalg.lstsq`.\n"
+        "`torch.linalg.lstsq` has reversed arguments and does not return the QR decomposition "
+        "in the returned tuple (although it returns other information about the problem).\n\n"
+        "To get the QR decomposition consider using `torch.linalg.qr`.\n\nThe returned solution "
+        "in `torch.lstsq` stored the residuals of the solution in the last m - n columns of the "
+        "returned value whenever m > n. In torch.linalg.lstsq, the residuals are in the field "
+        "'residuals' of the returned named tuple.\n\nThe unpacking of the solution, as in\n"
+        "X, _ = torch.lstsq(B, A).solution[:A.size(1)]\nshould be replaced with:\n"
+        "X = torch.linalg.lstsq(A, B).solution")
+
+
+def symeig(input, eigenvectors=False, upper=True, *, out=None):
+    raise RuntimeError(
+        f"{_REMOVED} The default behavior has changed from using the upper triangular portion "
+        "of the matrix by default to using the lower triangular portion.\n\nL, _ = "
+        "torch.symeig(A, upper=upper) should be replaced with:\nL = torch.linalg.eigvalsh(A, "
+        "UPLO='U' if upper else 'L')\n\nand\n\nL, V = torch.symeig(A, eigenvectors=True) should "
+        "be replaced with:\nL, V = torch.linalg.eigh(A, UPLO='U' if upper else 'L')")
+
+
+def eig(input, eigenvectors=False, *, e=None, v=None):
+    raise RuntimeError(
+        f"{_REMOVED} `torch.linalg.eig` returns complex tensors of dtype `cfloat` or `cdouble` "
+        "rather than real tensors mimicking complex tensors.\n\nL, _ = torch.eig(A) should be "
+        "replaced with:\nL_complex = torch.linalg.eigvals(A)\n\nand\n\nL, V = torch.eig(A, "
+        "eigenvectors=True) should be replaced with:\nL_complex, V_complex = "
+        "torch.linalg.eig(A)")
+
+
+__all__ += ["triangular_solve", "cholesky_solve", "cholesky_inverse", "pinverse", "matrix_exp",
+            "lu", "lu_unpack", "lu_solve", "frobenius_norm", "nuclear_norm", "norm_except_dim",
+            "addmv_", "matrix_rank", "solve", "lstsq", "symeig", "eig"]
+METHODS += ["triangular_solve", "cholesky_solve", "cholesky_inverse", "pinverse", "matrix_exp",
+            "lu", "lu_solve", "solve", "lstsq", "symeig", "eig"]

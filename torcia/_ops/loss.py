@@ -1113,4 +1113,72 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     return res if batched else res.squeeze(0)
 
 
-TORCH = {}  # torch.kl_div, torch.ctc_loss... take reductions as enums: not exported
+# -- torch-level forms: torch.kl_div(input, target, reduction=1), ... --------------------------
+# ATen's loss functions take the reduction as an enum (0 'none', 1 'mean', 2 'sum', the
+# default) and have no size_average/reduce pair; each forwards to the function above.
+_ENUM = {0: _NONE, 1: _MEAN, 2: _SUM}
+
+
+def _enum(reduction, fn, position):
+    if isinstance(reduction, bool) or not isinstance(reduction, int):
+        raise TypeError(f"{fn}(): argument 'reduction' (position {position}) must be int, not "
+                        f"{type(reduction).__name__}")
+    if reduction not in _ENUM:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _ENUM[reduction]
+
+
+def _bce_logits(input, target, weight=None, pos_weight=None, reduction=1):
+    return binary_cross_entropy_with_logits(
+        input, target, weight, reduction=_enum(reduction, "binary_cross_entropy_with_logits", 5),
+        pos_weight=pos_weight)
+
+
+def _kl_div(input, target, reduction=1, *, log_target=False):
+    return kl_div(input, target, reduction=_enum(reduction, "kl_div", 3), log_target=log_target)
+
+
+def _poisson_nll(input, target, log_input, full, eps, reduction):
+    return poisson_nll_loss(input, target, log_input, full, eps=eps,
+                            reduction=_enum(reduction, "poisson_nll_loss", 6))
+
+
+def _cosine_embedding(input1, input2, target, margin=0.0, reduction=1):
+    return cosine_embedding_loss(input1, input2, target, margin,
+                                 reduction=_enum(reduction, "cosine_embedding_loss", 5))
+
+
+def _margin_ranking(input1, input2, target, margin=0.0, reduction=1):
+    return margin_ranking_loss(input1, input2, target, margin,
+                               reduction=_enum(reduction, "margin_ranking_loss", 5))
+
+
+def _hinge_embedding(input, target, margin=1.0, reduction=1):
+    return hinge_embedding_loss(input, target, margin,
+                                reduction=_enum(reduction, "hinge_embedding_loss", 4))
+
+
+def _triplet_margin(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                    reduction=1):
+    return triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
+                               reduction=_enum(reduction, "triplet_margin_loss", 8))
+
+
+def _ctc(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=1,
+         zero_infinity=False):
+    return ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
+                    _enum(reduction, "ctc_loss", 6), zero_infinity)
+
+
+TORCH = {}
+for _name, _fn in (("binary_cross_entropy_with_logits", _bce_logits), ("kl_div", _kl_div),
+                   ("poisson_nll_loss", _poisson_nll),
+                   ("cosine_embedding_loss", _cosine_embedding),
+                   ("margin_ranking_loss", _margin_ranking),
+                   ("hinge_embedding_loss", _hinge_embedding),
+                   ("triplet_margin_loss", _triplet_margin), ("ctc_loss", _ctc)):
+    _fn.__name__ = _fn.__qualname__ = _name
+    _fn.__doc__ = f"``torch.{_name}``: :func:`{_name}` with ATen's signature (the reduction " \
+                  "an enum: 0 'none', 1 'mean', 2 'sum')."
+    TORCH[_name] = _fn
+del _name, _fn

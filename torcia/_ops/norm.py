@@ -93,9 +93,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     unbiased); otherwise normalizes with the running statistics.
     """
     _check_float(input, "batch_norm")
-    a = input._data
     if training:
         _verify_batch_size(input.shape)
+    return _batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
+                       eps)[0]
+
+
+def _batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps):
+    """ATen's batch norm (no check of the batch size): the output, the batch mean and
+    1/std as arrays (or None in evaluation)."""
+    _check_float(input, "batch_norm")
+    a = input._data
     if training and eps <= 0.0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0.0:
@@ -135,7 +143,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         node.save(input, weight, wrap(mean.astype(ct, copy=False), input._device),
                   wrap(invstd, input._device))
         node.training, node.eps, node.axes, node.shape = bool(training), eps, axes, shape
-    return result
+    return (result, mean, invstd) if training else (result, None, None)
 
 
 def _update_running(running_mean, running_var, mean, var, n, momentum):
@@ -263,8 +271,14 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if a.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
                            f"{a.ndim}")
+    _verify_batch_size([a.shape[0] * a.shape[1] // num_groups, num_groups] + list(a.shape[2:]))
+    return _group_norm(input, num_groups, weight, bias, eps)
+
+
+def _group_norm(input, num_groups, weight, bias, eps):
+    _check_float(input, "group_norm")
+    a = input._data
     n, c = a.shape[0], a.shape[1]
-    _verify_batch_size([n * c // num_groups, num_groups] + list(a.shape[2:]))
     if c % num_groups:
         raise RuntimeError("Expected number of channels in input to be divisible by "
                            f"num_groups, but got input of shape {list(a.shape)} and "
@@ -301,6 +315,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     its positions. As in PyTorch, a batch_norm of the input viewed as (1, N*C, *)."""
     if use_input_stats:
         _verify_spatial_size(input.shape)
+    return _instance_norm(input, weight, bias, running_mean, running_var, use_input_stats,
+                          momentum, eps)
+
+
+def _instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum,
+                   eps):
     if not use_input_stats and (running_mean is None or running_var is None):
         raise RuntimeError("Expected running_mean and running_var to be defined when "
                            "use_input_stats is false")
@@ -310,8 +330,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     def rep(t):
         return None if t is None else t.repeat(n)
     rm, rv = rep(running_mean), rep(running_var)
-    out = batch_norm(input.contiguous().view((1, n * c) + shape[2:]), rm, rv, rep(weight),
-                     rep(bias), use_input_stats, momentum, eps)
+    out = _batch_norm(input.contiguous().view((1, n * c) + shape[2:]), rep(weight), rep(bias),
+                      rm, rv, use_input_stats, momentum, eps)[0]
     with grad_mode.no_grad():
         if running_mean is not None:
             running_mean.copy_(rm.view(n, c).mean(0))
@@ -372,3 +392,75 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
         window = window + padded.narrow(1, i, c)
     div = (window / size).mul(alpha).add(k).pow(beta)
     return input / div
+
+
+# -- torch-level forms: torch.batch_norm(input, weight, bias, running_mean, ...) -----------------
+# ATen's signatures: the per-channel tensors come first, every argument is positional, and
+# the checks torch.nn.functional adds in Python (more than one value per channel when
+# training) are not made.
+def _torch_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps,
+                      cudnn_enabled):
+    """``torch.batch_norm``: :func:`batch_norm` with ATen's argument order."""
+    return _batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
+                       eps)[0]
+
+
+def _torch_instance_norm(input, weight, bias, running_mean, running_var, use_input_stats,
+                         momentum, eps, cudnn_enabled):
+    """``torch.instance_norm``: :func:`instance_norm` with ATen's argument order."""
+    return _instance_norm(input, weight, bias, running_mean, running_var, use_input_stats,
+                          momentum, eps)
+
+
+def _torch_layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5,
+                      cudnn_enable=True):
+    """``torch.layer_norm``: :func:`layer_norm` (``cudnn_enable`` is ignored)."""
+    return layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def _torch_group_norm(input, num_groups, weight=None, bias=None, eps=1e-5, cudnn_enabled=True):
+    """``torch.group_norm``: :func:`group_norm` without the batch-size check."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{input.dim()}")
+    return _group_norm(input, num_groups, weight, bias, eps)
+
+
+def native_layer_norm(input, normalized_shape, weight, bias, eps):
+    """``torch.native_layer_norm``: the output of :func:`layer_norm` with the mean and 1/std
+    it normalized by (shaped to broadcast against the input; not differentiable)."""
+    out = layer_norm(input, normalized_shape, weight, bias, eps)
+    a = input._data
+    ct = _compute_dtype(a)
+    axes = tuple(range(a.ndim - len(_normalized_shape(normalized_shape, "native_layer_norm")),
+                       a.ndim))
+    x = a.astype(ct, copy=False)
+    mean = x.mean(axis=axes, keepdims=True)
+    d = x - mean
+    rstd = 1 / np.sqrt((d * d).mean(axis=axes, keepdims=True) + ct.type(eps))
+    return (out, wrap(mean.astype(a.dtype), input._device),
+            wrap(rstd.astype(a.dtype), input._device))
+
+
+def native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps):
+    """``torch.native_batch_norm``: the output of ``torch.batch_norm`` with the batch mean and
+    1/std in training (empty tensors in evaluation; not differentiable)."""
+    out, mean, invstd = _batch_norm(input, weight, bias, running_mean, running_var, training,
+                                    momentum, eps)
+    if mean is None:
+        mean = invstd = np.zeros(0, input._data.dtype)
+    dt = input._data.dtype
+    return (out, wrap(mean.astype(dt), input._device), wrap(invstd.astype(dt), input._device))
+
+
+def _named(fn, name):
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+TORCH = {"batch_norm": _named(_torch_batch_norm, "batch_norm"),
+         "instance_norm": _named(_torch_instance_norm, "instance_norm"),
+         "layer_norm": _named(_torch_layer_norm, "layer_norm"),
+         "group_norm": _named(_torch_group_norm, "group_norm"),
+         "rms_norm": rms_norm, "native_layer_norm": native_layer_norm,
+         "native_batch_norm": native_batch_norm}

@@ -1315,12 +1315,12 @@ def bincount(input, weights=None, minlength=0):
     return result
 
 
-def _hist_counts(a, edges, left, right, mode, weights):
-    """Histogram counts of 1-D array ``a`` over ``edges`` as ATen's kernel bins them:
-    ``mode`` "linear" (histc), "local" (linear guess checked against the edges) or "search"
-    (binary search, for given edges). The last bin includes its right edge."""
+def _hist_positions(a, edges, left, right, mode):
+    """The elements of 1-D array ``a`` inside [left, right] (a mask) and the bins of those
+    elements as ATen's kernel finds them: ``mode`` "linear" (histc), "local" (linear guess
+    checked against the edges) or "search" (binary search, for given edges). The last bin
+    includes its right edge."""
     nb = len(edges) - 1
-    hist = np.zeros(nb, a.dtype)
     keep = (a >= left) & (a <= right)
     x = a[keep]
     if mode == "search":
@@ -1337,7 +1337,13 @@ def _hist_counts(a, edges, left, right, mode, weights):
                 j = lo + k
                 ok = (j < hi) & (edges[np.minimum(j, nb)] <= x)
                 pos = np.where(ok, j, pos)
-    pos = np.where(pos == nb, nb - 1, pos)
+    return keep, np.where(pos == nb, nb - 1, pos)
+
+
+def _hist_counts(a, edges, left, right, mode, weights):
+    """Histogram counts of 1-D array ``a`` over ``edges`` (see ``_hist_positions``)."""
+    hist = np.zeros(len(edges) - 1, a.dtype)
+    keep, pos = _hist_positions(a, edges, left, right, mode)
     w = None if weights is None else weights[keep]
     np.add.at(hist, pos, 1 if w is None else w)
     return hist
@@ -1377,57 +1383,71 @@ def _fmt(v):
     return f"{v:g}"
 
 
-def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
-    """The histogram of ``input``'s values: ``bins`` equal bins over ``range`` (default the
-    data's min and max) or the given bin edges; returns (hist, bin_edges)."""
-    from .creation import linspace
-    a = input._data
+def _hist_check(input, weight, dd):
+    """Checks of histogram (``dd`` False: the input is one dimension's values) and
+    histogramdd; PyTorch's messages name torch.histogramdd for both."""
     name = "torch.histogramdd"
+    a = input._data
     if not _is_float(a.dtype) or a.dtype in _HALF:
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{_legacy(a.dtype)}'")
-    c = _compute(a).reshape(-1)
     if weight is not None:
-        if weight._data.shape != a.shape:
+        want = a.shape[:-1] if dd else a.shape
+        if weight._data.shape != want:
+            shape = list(a.shape) + ([] if dd else [1])
             raise RuntimeError(
                 f"{name}: if weight tensor is provided it should have the same shape as the input "
                 f"tensor excluding its innermost dimension, but got input with shape "
-                f"{list(a.shape) + [1]} and weight with shape {list(weight._data.shape)}")
+                f"{shape} and weight with shape {list(weight._data.shape)}")
         if weight.dtype is not input.dtype:
             raise RuntimeError(
                 f"{name}: if weight tensor is provided, input tensor and weight tensor should "
                 f"have the same dtype, but got input({_cpp(a.dtype)}), and "
                 f"weight({_cpp(weight._data.dtype)})")
+
+
+def _hist_edges(input, c, bins, lo_hi, d, name="torch.histogramdd"):
+    """The bin edges of dimension ``d`` (values ``c``) and how to search them: ``bins`` a
+    tensor of edges, or a count of equal bins over ``lo_hi`` (default the data's range)."""
+    from .creation import linspace
+    a = input._data
     if isinstance(bins, Tensor):
         if bins.dtype is not input.dtype:
             raise RuntimeError(
                 f"{name}: input tensor and bins tensors should have the same dtype, but got input "
-                f"with dtype {_cpp(a.dtype)} and bins for dimension 0 with dtype "
+                f"with dtype {_cpp(a.dtype)} and bins for dimension {d} with dtype "
                 f"{_cpp(bins._data.dtype)}")
         if bins.ndim != 1:
             raise RuntimeError(f"{name}: bins tensor should have one dimension, but got "
-                               f"{bins.ndim} dimensions in the bins tensor for dimension 0")
-        edges_t = bins.detach().clone()
-        mode = "search"
+                               f"{bins.ndim} dimensions in the bins tensor for dimension {d}")
+        return bins.detach().clone(), "search"
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
+                           f"dimension {d}")
+    if lo_hi is not None:
+        lo, hi = float(lo_hi[0]), float(lo_hi[1])
+    elif c.size:
+        lo, hi = float(c.min()), float(c.max())
     else:
-        if bins <= 0:
-            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
-                               "dimension 0")
-        if range is not None:
-            lo, hi = float(range[0]), float(range[1])
-        elif c.size:
-            lo, hi = float(c.min()), float(c.max())
-        else:
-            lo, hi = 0.0, 1.0
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            raise RuntimeError(f"{name}: dimension 0's range [{_fmt(lo)}, {_fmt(hi)}] is not "
-                               "finite")
-        if lo > hi:
-            raise RuntimeError(f"{name}: min should not exceed max, but got min {_fmt(lo)} max "
-                               f"{_fmt(hi)} for dimension 0")
-        if lo == hi:
-            lo, hi = lo - 0.5, hi + 0.5
-        edges_t = linspace(lo, hi, bins + 1, dtype=input.dtype, device=input.device)
-        mode = "local"
+        lo, hi = 0.0, 1.0
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"{name}: dimension {d}'s range [{_fmt(lo)}, {_fmt(hi)}] is not "
+                           "finite")
+    if lo > hi:
+        raise RuntimeError(f"{name}: min should not exceed max, but got min {_fmt(lo)} max "
+                           f"{_fmt(hi)} for dimension {d}")
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    return linspace(lo, hi, bins + 1, dtype=input.dtype, device=input.device), "local"
+
+
+def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
+    """The histogram of ``input``'s values: ``bins`` equal bins over ``range`` (default the
+    data's min and max) or the given bin edges; returns (hist, bin_edges)."""
+    name = "torch.histogramdd"
+    _hist_check(input, weight, False)
+    a = input._data
+    c = _compute(a).reshape(-1)
+    edges_t, mode = _hist_edges(input, c, bins, range, 0, name)
     edges = _compute(edges_t._data)
     w = None if weight is None else _compute(weight._data).reshape(-1)
     hist = _hist_counts(c, edges, edges[0], edges[-1], mode, w)
@@ -1441,6 +1461,55 @@ def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
         return return_types.histogram(out)
     _not_differentiable("histogram", (input,), (hist, edges_t))
     return return_types.histogram((hist, edges_t))
+
+
+def histogramdd(input, bins, *, range=None, weight=None, density=False):
+    """The D-dimensional histogram of the points of an (..., D) ``input`` (the innermost
+    dimension holds a point's coordinates): per dimension, ``bins`` equal bins over its part
+    of ``range`` (a flat list of D (min, max) pairs; default the data's range) or the given
+    edges. Returns (hist, bin_edges) with one edges tensor per dimension."""
+    name = "torch.histogramdd"
+    a = input._data
+    if a.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor should have at least 2 dimensions")
+    _hist_check(input, weight, True)
+    D = a.shape[-1]
+    if isinstance(bins, int):
+        bins = [bins] * D
+    bins = list(bins)
+    if len(bins) != D:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost "
+                           "dimension of the input.")
+    if range is not None and len(range) != 2 * D:
+        raise RuntimeError(f"{name}: for a {D}-dimensional histogram range should have "
+                           f"{2 * D} elements, but got {len(range)}")
+    c = _compute(a).reshape(-1, D)
+    keep = np.ones(c.shape[0], bool)
+    positions, edge_tensors, sizes = [], [], []
+    for d in builtins.range(D):
+        lo_hi = None if range is None else range[2 * d:2 * d + 2]
+        edges_t, mode = _hist_edges(input, c[:, d], bins[d], lo_hi, d, name)
+        edges = _compute(edges_t._data)
+        inside, pos = _hist_positions(c[:, d], edges, edges[0], edges[-1], mode)
+        full = np.zeros(c.shape[0], np.int64)
+        full[inside] = pos
+        keep &= inside
+        positions.append(full)
+        edge_tensors.append(edges_t)
+        sizes.append(len(edges) - 1)
+    hist = np.zeros(sizes, c.dtype)
+    w = None if weight is None else _compute(weight._data).reshape(-1)[keep]
+    np.add.at(hist, tuple(p[keep] for p in positions), 1 if w is None else w)
+    if density:
+        with np.errstate(all="ignore"):
+            hist = hist / hist.sum()
+            for d, e in enumerate(edge_tensors):
+                shape = [1] * D
+                shape[d] = sizes[d]
+                hist = hist / np.diff(_compute(e._data)).reshape(shape)
+    hist = wrap(hist.astype(a.dtype), input._device)
+    _not_differentiable("histogramdd", (input,), (hist, *edge_tensors))
+    return return_types.histogramdd((hist, tuple(edge_tensors)))
 
 
 def _cpp(npd):
@@ -1769,7 +1838,8 @@ def renorm(input, p, dim, maxnorm, *, out=None):
     return result
 
 
-__all__ += ["logcumsumexp", "quantile", "nanquantile", "bincount", "histc", "histogram", "diff",
+__all__ += ["logcumsumexp", "quantile", "nanquantile", "bincount", "histc", "histogram",
+            "histogramdd", "diff",
             "gradient", "trapezoid", "trapz", "cumulative_trapezoid", "cov", "corrcoef", "renorm"]
 METHODS += ["logcumsumexp", "quantile", "nanquantile", "bincount", "histc", "histogram", "diff",
             "cov", "corrcoef", "renorm"]

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._device import CPU
 from .._tensor import Size, Tensor
 from ..autograd.graph import gradient_edge
 from ._core import (
@@ -1964,3 +1965,66 @@ def fill_diagonal_(self, fill_value, wrap=False):
 
 __all__ += ["diagflat"]
 METHODS += ["diagflat", "fill_diagonal_"]
+
+
+# -- resize_ --------------------------------------------------------------------------------------
+def _storage(a):
+    """The outermost array owning ``a``'s memory (its storage), or None when that is not a
+    plain C-contiguous array holding ``a``."""
+    from .._tensor import _address
+    root = a
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not root.flags.c_contiguous or not root.flags.writeable:
+        return None
+    offset = _address(a) - _address(root)
+    return (root, offset) if 0 <= offset <= root.nbytes else None
+
+
+def resize_(self, *sizes, memory_format=None):
+    """Give ``self`` the shape ``sizes`` in place, with contiguous strides from its storage
+    offset: the storage is kept while large enough (its values show through, shrinking then
+    growing back restores them), else replaced by a larger one holding the old storage's
+    values first and uninitialised memory after."""
+    if self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list, Size)):
+        sizes = tuple(sizes[0])
+    shape = tuple(operator.index(s) for s in sizes)
+    if any(s < 0 for s in shape):
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{next(s for s in shape if s < 0)}: {list(shape)}")
+    a = self._data
+    if shape == a.shape:
+        return self
+    dt = a.dtype
+    n = math.prod(shape)
+    found = _storage(a) if isinstance(a, np.ndarray) else None
+    if found is not None and n * dt.itemsize <= found[0].nbytes - found[1]:
+        root, offset = found
+        new = np.ndarray(shape, dt, buffer=root, offset=offset)
+    else:
+        new = np.empty(shape, dt)
+        flat = new.reshape(-1)
+        if found is not None:
+            root, offset = found
+            old = root.reshape(-1).view(np.uint8)[offset:]
+            old = old[:len(old) - len(old) % dt.itemsize].view(dt)
+        else:
+            old = np.asarray(self._cpu_array()).reshape(-1)
+        k = min(len(old), n)
+        flat[:k] = old[:k]
+        if self._device is not CPU:
+            new = self._device_backend().from_numpy(new)
+    self._data = new
+    self._vc[0] += 1
+    return self
+
+
+def resize_as_(input, the_template, *, memory_format=None):
+    """``input.resize_(the_template.shape)``."""
+    return resize_(input, the_template.shape, memory_format=memory_format)
+
+
+__all__ += ["resize_as_"]
+METHODS += ["resize_", "resize_as_"]

@@ -161,6 +161,14 @@ def _bag_freq(idx, entries, num):
 
 def _embedding_bag(weight, input, offsets, scale_grad_by_freq, mode, per_sample_weights,
                    include_last_offset, padding_idx):
+    return _embedding_bag_impl(weight, input, offsets, scale_grad_by_freq, mode,
+                               per_sample_weights, include_last_offset, padding_idx)[0]
+
+
+def _embedding_bag_impl(weight, input, offsets, scale_grad_by_freq, mode, per_sample_weights,
+                        include_last_offset, padding_idx):
+    """The bags' sums, means or maxima, with each index's bag, the bag sizes (padding left
+    out) and the rows of the maxima (-1 in empty bags) as arrays."""
     _check_indices(input, "indices", "embedding_bag")
     psw = per_sample_weights
     if psw is not None and psw.dtype is not weight.dtype:
@@ -221,7 +229,7 @@ def _embedding_bag(weight, input, offsets, scale_grad_by_freq, mode, per_sample_
         node.mode, node.weight_shape = mode, tuple(w.shape)
         if need_psw:
             node.psw_shape, node.positions = tuple(psw._data.shape), wrap(pos, dev)
-    return result
+    return result, bag, count, max_idx
 
 
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
@@ -313,4 +321,39 @@ def one_hot(tensor, num_classes=-1):
     return wrap(out, tensor._device)
 
 
-TORCH = {"embedding": _embedding, "embedding_renorm_": _embedding_renorm_}
+def _torch_embedding_bag(weight, indices, offsets, scale_grad_by_freq=False, mode=0, sparse=False,
+                         per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """``torch.embedding_bag``: ATen's op with ``mode`` an enum (0 sum, 1 mean, 2 max) and its
+    four outputs: the bags; each index's bag (empty on the sum fast path: no
+    per_sample_weights or padding_idx, weights not float64); the bag sizes (zeros in sum
+    mode); the rows of the maxima per feature in max mode (the bag sizes otherwise)."""
+    if sparse:
+        raise NotImplementedError("torcia: sparse embedding gradients are not supported; "
+                                  "use sparse=False")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.size(0)
+    if padding_idx is None:
+        padding_idx = -1
+    out, bag, count, max_idx = _embedding_bag_impl(
+        weight, indices, offsets, scale_grad_by_freq, mode, per_sample_weights,
+        include_last_offset, padding_idx)
+    from .creation import _backend_array
+    dev = weight._device
+    nbags = out.shape[0]
+    itype = indices._data.dtype
+    if mode == 0 and per_sample_weights is None and padding_idx < 0 and \
+            weight._data.dtype != np.float64:  # ATen's fast path keeps no offset2bag
+        offset2bag = np.zeros(0, itype)
+    else:
+        off = offsets._cpu_array().astype(np.int64).reshape(-1)
+        marks = np.zeros(len(bag) + 1, np.int64)
+        np.add.at(marks, off[:nbags], 1)
+        offset2bag = (np.cumsum(marks[:len(bag)]) - 1).astype(itype)
+    sizes = count.astype(itype) if mode else np.zeros(nbags, itype)
+    maxima = np.where(max_idx < 0, 0, max_idx).astype(itype) if mode == 2 else sizes.copy()
+    return (out,) + tuple(wrap(_backend_array(a, dev), dev) for a in (offset2bag, sizes, maxima))
+
+
+_torch_embedding_bag.__name__ = _torch_embedding_bag.__qualname__ = "embedding_bag"
+TORCH = {"embedding": _embedding, "embedding_renorm_": _embedding_renorm_,
+         "embedding_bag": _torch_embedding_bag}

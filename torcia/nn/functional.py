@@ -49,6 +49,21 @@ def linear(input, weight, bias=None):
 
 
 def bilinear(input1, input2, weight, bias=None):
-    r"""Applies :math:`y = x_1^T A x_2 + b`."""
+    r"""Applies :math:`y = x_1^T A x_2 + b` (``weight``: (out, in1, in2)); also
+    ``torch.bilinear``."""
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and "
+                           f"{input2.dim()}")
+    for i in range(input1.dim() - 1):
+        if input1.shape[i] != input2.shape[i]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: got "
+                               f"{input1.shape[i]} and {input2.shape[i]}")
+    for k, t in ((1, input1), (2, input2)):
+        if t.shape[-1] != weight.size(k):
+            raise RuntimeError(f"bilinear(): input{k} size does not match weight size: got "
+                               f"{t.shape[-1]} but expected {weight.size(k)}")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.shape[-1]} but expected {weight.shape[0]}")
     out = einsum("...i,oij,...j->...o", input1, weight, input2)
     return out if bias is None else out + bias

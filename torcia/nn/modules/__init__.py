@@ -39,8 +39,9 @@ from .rnn import *  # noqa: E402,F401,F403
 
 __all__ += rnn.__all__
 
-# convolution, pooling, padding, upsampling, pixel shuffle, fold
-from . import conv, fold, padding, pixelshuffle, pooling, upsampling  # noqa: E402
+# convolution, pooling, padding, upsampling, pixel and channel shuffle, fold
+from . import channelshuffle, conv, fold, padding, pixelshuffle, pooling, upsampling  # noqa: E402
+from .channelshuffle import *  # noqa: E402,F401,F403
 from .conv import *  # noqa: E402,F401,F403
 from .fold import *  # noqa: E402,F401,F403
 from .padding import *  # noqa: E402,F401,F403
@@ -48,5 +49,5 @@ from .pixelshuffle import *  # noqa: E402,F401,F403
 from .pooling import *  # noqa: E402,F401,F403
 from .upsampling import *  # noqa: E402,F401,F403
 
-__all__ += (conv.__all__ + fold.__all__ + padding.__all__ + pixelshuffle.__all__ +
-            pooling.__all__ + upsampling.__all__)
+__all__ += (channelshuffle.__all__ + conv.__all__ + fold.__all__ + padding.__all__ +
+            pixelshuffle.__all__ + pooling.__all__ + upsampling.__all__)
