@@ -69,6 +69,9 @@ def _low(a):
     return a.dtype == np.float16 or a.dtype == _BF16
 
 
+_F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _matmul_arr(a, b):
     """``a @ b`` for arrays of one dtype; half types accumulate in float32, as PyTorch's."""
     if _low(a):
@@ -753,8 +756,31 @@ def _addmm_arr(c, prod, alpha, beta):
     if alpha != 1:
         prod = prod * alpha if prod.dtype.kind in "iu" else np.multiply(prod, alpha, out=prod)
     if beta != 0:
-        prod = prod + (c if beta == 1 else c * beta)
+        c = c if beta == 1 else c * beta
+        if prod.dtype == c.dtype and type(prod) is type(c):
+            np.add(prod, c, out=prod)  # prod is fresh and c broadcasts to it: no new array
+        else:
+            prod = prod + c
     return prod.astype(c.dtype, copy=False)
+
+
+# Note [Linear layers as W @ x.T]
+# A Linear layer's addmm multiplies a few rows of activations by a transposed weight
+# (x @ W.T, W C-contiguous). For a batch of at most 128 rows and at least 128 outputs,
+# OpenBLAS computes the same product faster as (W @ x.T).T: measured here, 100x784 @ 784x300
+# 608 -> 555 us on one thread, 8x784 @ 784x300 159 -> 84 us, 32x128 @ 128x512 81 -> 65 us,
+# while taller batches or narrow outputs lose (1024x128 @ 128x384: 2.2x slower). The
+# transposed product is copied back to rows with the bias added in the same pass, so the
+# result has the usual contiguous layout.
+def _linear_mm(c, m1, m2):
+    """``c + m1 @ m2`` by Note [Linear layers as W @ x.T] where it is faster; else None."""
+    if (type(m1) is np.ndarray and m1.dtype in _F32_F64 and m2.flags.f_contiguous
+            and not m2.flags.c_contiguous and m1.flags.c_contiguous and m1.shape[0] <= 128
+            and m2.shape[1] >= 128 and c.dtype == m1.dtype):
+        res = np.empty((m1.shape[0], m2.shape[1]), m1.dtype)
+        np.add((m2.T @ m1.T).T, c, out=res)
+        return res
+    return None
 
 
 class AddmmBackward0(Node):
@@ -807,7 +833,10 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
                            f"{_sname(m2)}")
     _no_bool(c, "addmm_impl_cpu_")
     alpha, beta = _int_scalars(c, alpha, beta)
-    result = wrap(_addmm_arr(c, _matmul_arr(m1, m2), alpha, beta), input._device)
+    r = _linear_mm(c, m1, m2) if alpha == 1 and beta == 1 else None
+    if r is None:
+        r = _addmm_arr(c, _matmul_arr(m1, m2), alpha, beta)
+    result = wrap(r, input._device)
     if out is not None:
         return _to_out(result, out, "addmm", (input, mat1, mat2))
     _record_add(AddmmBackward0, (input, mat1, mat2), result, mat1, mat2, alpha, beta)

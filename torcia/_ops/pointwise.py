@@ -1063,8 +1063,26 @@ def relu(input):
         raise RuntimeError("Boolean inputs not supported for relu")
     if input.is_complex():
         raise NotImplementedError("clamp is not supported for complex types")
-    return unary(lambda a: np.maximum(a, 0).astype(a.dtype, copy=False), ReluBackward0, input,
-                 "relu", to_float=False)
+    return unary(_relu_arr, ReluBackward0, input, "relu", to_float=False)
+
+
+_ZEROS = {}  # dtype -> a read-only flat array of zeros (Note [relu against an array])
+_ZEROS_MAX = 1 << 21
+
+
+# Note [relu against an array]
+# NumPy's maximum against the scalar 0 takes a slow loop for float32 (11.9 us on 30,000
+# elements here) where against an array of zeros it takes its vector loop (3.7 us). relu keeps
+# one read-only zeros array per dtype, up to _ZEROS_MAX elements, and views it in the
+# input's shape; larger or non-float inputs compare with the scalar.
+def _relu_arr(a):
+    if type(a) is np.ndarray and a.dtype in _F32_F64 and a.size <= _ZEROS_MAX:
+        z = _ZEROS.get(a.dtype)
+        if z is None or z.size < a.size:
+            z = _ZEROS[a.dtype] = np.zeros(max(a.size, 1 << 14), a.dtype)
+            z.flags.writeable = False
+        return np.maximum(a, z[:a.size].reshape(a.shape))
+    return np.maximum(a, 0).astype(a.dtype, copy=False)
 
 
 # -- error function -------------------------------------------------------------------------
