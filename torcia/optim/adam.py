@@ -6,8 +6,6 @@ from .optimizer import (
     Optimizer,
     _addcdiv,
     _addcmul,
-    _elementwise,
-    _grad,
     _lerp,
     _real,
     _step_tensor,
@@ -123,29 +121,22 @@ class Adam(Optimizer):
         step_t, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
         step_t._data += 1
         step = float(step_t._data)
-        vmax = state["max_exp_avg_sq"] if amsgrad else None
-        arrays = (param, _real(grad._data), _real(exp_avg._data), _real(exp_avg_sq._data),
-                  self._scratch(param), self._scratch(param, 1),
-                  None if vmax is None else _real(vmax._data))
-        step_size = lr / (1 - beta1 ** step)
-        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-
-        def update(param, grad, m, v, tmp, tmp1, vmax):
-            if decoupled and weight_decay != 0:
-                param *= 1 - lr * weight_decay
-            g = _grad(param, grad, maximize, 0 if decoupled else weight_decay, tmp, tmp1)
-            _lerp(m, g, 1 - beta1, tmp1)
-            v *= beta2
-            _addcmul(v, g, g, 1 - beta2, tmp1)
-            if vmax is not None:
-                v = np.maximum(vmax, v, out=vmax)
-            denom = np.sqrt(v, out=tmp)
-            denom /= bias_correction2_sqrt
-            denom += eps
-            _addcdiv(param, m, denom, -step_size, tmp1)
-
-        _elementwise(update, arrays)
+        if decoupled and weight_decay != 0:
+            param *= 1 - lr * weight_decay
+        g = self._grad(param, _real(grad._data), maximize, 0 if decoupled else weight_decay)
+        tmp, tmp1 = self._scratch(param), self._scratch(param, 1)
+        m, v = _real(exp_avg._data), _real(exp_avg_sq._data)
+        _lerp(m, g, 1 - beta1, tmp1)
+        v *= beta2
+        _addcmul(v, g, g, 1 - beta2, tmp1)
         exp_avg._vc[0] += 1
         exp_avg_sq._vc[0] += 1
-        if vmax is not None:
+        if amsgrad:
+            vmax = state["max_exp_avg_sq"]
+            v = np.maximum(_real(vmax._data), v, out=_real(vmax._data))
             vmax._vc[0] += 1
+        step_size = lr / (1 - beta1 ** step)
+        denom = np.sqrt(v, out=tmp)
+        denom /= (1 - beta2 ** step) ** 0.5
+        denom += eps
+        _addcdiv(param, m, denom, -step_size, tmp1)

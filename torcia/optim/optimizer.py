@@ -20,16 +20,11 @@ from itertools import chain
 import numpy as np
 
 from .. import _dtype
-from .._backend.cpu import _parallel
 from .._ops.creation import zeros_like
 from .._tensor import Tensor, wrap
 from ..autograd import grad_mode
 from ..autograd.graph import RemovableHandle
 from ..nn.modules.module import _typename
-
-# Elements from which _elementwise splits an update across threads: a step then takes ~50 us
-# on one core, several times a thread hand-off's cost.
-_PARALLEL_SIZE = 1 << 15
 
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook",
            "required"]
@@ -147,33 +142,6 @@ def _addcdiv(p, a, b, value, tmp):
     np.multiply(a, value, out=tmp)
     tmp /= b
     p += tmp
-
-
-def _grad(param, g, maximize, weight_decay, out, tmp):
-    """``g`` negated to maximize, plus ``weight_decay * param``; in ``out`` when it differs
-    from ``g``."""
-    if maximize:
-        g = np.negative(g, out=out)
-    if weight_decay != 0:
-        g = _add_scaled(g, param, weight_decay, out, tmp)
-    return g
-
-
-def _elementwise(update, arrays):
-    """``update(*arrays)``, an elementwise update of same-shaped arrays (None allowed), on
-    matching slices of their flat views on the kernel threads when the parameter is large
-    and every array is a contiguous NumPy array: a step's dozen passes over the largest
-    parameters run on all cores, as PyTorch's fused optimizer kernels do."""
-    first = arrays[0]
-    n = first.size
-    if n < _PARALLEL_SIZE or not all(
-            a is None or (type(a) is np.ndarray and a.shape == first.shape
-                          and a.flags.c_contiguous) for a in arrays):
-        update(*arrays)
-        return
-    flat = [None if a is None else a.reshape(-1) for a in arrays]
-    _parallel(lambda sl: update(*[None if a is None else a[sl] for a in flat]), n,
-              12 * n)  # elements touched: an update makes about a dozen passes
 
 
 def _add_scaled(a, b, alpha, out, tmp):
@@ -347,8 +315,11 @@ class Optimizer:
     def _grad(self, param, g, maximize, weight_decay):
         """The gradient an update uses: negated to maximize, plus ``weight_decay * param``
         (in scratch array 0 when it differs from ``g``)."""
-        return _grad(param, g, maximize, weight_decay, self._scratch(param),
-                     self._scratch(param, 1))
+        if maximize:
+            g = np.negative(g, out=self._scratch(param))
+        if weight_decay != 0:
+            g = _add_scaled(g, param, weight_decay, self._scratch(param), self._scratch(param, 1))
+        return g
 
     def _scratch(self, arr, i=0):
         """Scratch array ``i`` shaped and typed as ``arr``: a view of one flat buffer per
