@@ -125,6 +125,19 @@ def test_half_inputs():
               dtype=dtype, atol=2e-2, rtol=2e-2, grad=False)
 
 
+def test_half_batch_norm_of_nearly_equal_values():
+    """A channel whose values nearly agree: PyTorch normalizes with the batch mean rounded to
+    the input's dtype, which decides the output's leading digits here."""
+    x = np.array([[0.494, 1.5, -0.236], [0.5016, 1.53, -0.258], [0.5158, 1.27, -0.282]],
+                 np.float32)
+    for dt in ("bfloat16", "float16"):
+        ours = torcia.nn.functional.batch_norm(torcia.tensor(x).to(getattr(torcia, dt)), None,
+                                               None, training=True).float().numpy()
+        theirs = torch.nn.functional.batch_norm(torch.tensor(x).to(getattr(torch, dt)), None,
+                                                None, training=True).float().numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=8e-3, err_msg=dt)
+
+
 def test_node_names():
     def names(lib):
         x = lib.ones(3, 2, 4, requires_grad=True) * lib.arange(24.).view(3, 2, 4)

@@ -124,6 +124,10 @@ def _batch_norm(input, weight, bias, running_mean, running_var, training, moment
     if training:
         mean = x.mean(axis=axes)
         var = x.var(axis=axes)
+        if a.dtype in _LOW and (weight is None or weight._data.dtype in _LOW):
+            # PyTorch keeps the batch mean in the parameters' dtype and normalizes with that
+            # rounded value (which matters when a channel's values are nearly equal)
+            mean = mean.astype(a.dtype).astype(ct)
         if rm is not None or rv is not None:
             _update_running(running_mean, running_var, mean, var, a.size // max(c, 1),
                             momentum)
