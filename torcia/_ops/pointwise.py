@@ -716,10 +716,11 @@ def expm1(input, *, out=None):
 
 class Log2Backward0(Node):
     saves = {"self": (0,)}
+    ln_base = _LN2  # d/dx log_b(x) = 1 / (x ln b)
 
     def backward(self, grad):
         (x,) = self.saved_tensors
-        return grad / (x.conj() * _LN2 if x.is_complex() else x * _LN2)
+        return grad / (x.conj() * self.ln_base if x.is_complex() else x * self.ln_base)
 
 
 def log2(input, *, out=None):
@@ -727,12 +728,8 @@ def log2(input, *, out=None):
     return unary(np.log2, Log2Backward0, input, "log2", out)
 
 
-class Log10Backward0(Node):
-    saves = {"self": (0,)}
-
-    def backward(self, grad):
-        (x,) = self.saved_tensors
-        return grad / (x.conj() * _LN10 if x.is_complex() else x * _LN10)
+class Log10Backward0(Log2Backward0):
+    ln_base = _LN10
 
 
 def log10(input, *, out=None):
