@@ -4,6 +4,7 @@ the in-place samplers (uniform_, normal_, random_, ...), bit for bit as PyTorch'
 See Note [Matching PyTorch's CPU generator]. The generator itself is ``torcia/random.py``.
 """
 
+import functools
 import math
 import operator
 import warnings
@@ -1778,20 +1779,17 @@ def _fma(a, b, c):
     return r
 
 
-_lgamma = None
-
-
-def _libm_lgamma(x):
-    """glibc's lgamma (Python's math.lgamma is CPython's own)."""
-    global _lgamma
-    if _lgamma is None:
-        import ctypes
-        import ctypes.util
-        lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-        _lgamma = lib.lgamma
-        _lgamma.restype = ctypes.c_double
-        _lgamma.argtypes = [ctypes.c_double]
-    return _lgamma(x)
+@functools.cache
+def _c_math(name, single=False):
+    """The C library's math function ``name`` (double, or float with ``single``), loaded on
+    first use: PyTorch's samplers call these, and Python's math module has its own lgamma
+    and no float versions."""
+    import ctypes
+    import ctypes.util
+    fn = getattr(ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6"), name)
+    fn.restype = ctypes.c_float if single else ctypes.c_double
+    fn.argtypes = [fn.restype]
+    return fn
 
 
 def _sample_poisson(g, lam):
@@ -1814,7 +1812,7 @@ def _sample_poisson(g, lam):
             if k < 0 or (us < 0.013 and V > us):
                 continue
             lhs = (math.log(V) + math.log(invalpha)) - math.log(a / (us * us) + b)
-            if lhs <= _fma(k, loglam, -lam) - _libm_lgamma(k + 1.0):
+            if lhs <= _fma(k, loglam, -lam) - _c_math("lgamma")(k + 1.0):
                 return k
     if lam == 0:
         return 0
@@ -1843,19 +1841,6 @@ _STIRLING_TAIL = (0.0810614667953272, 0.0413406959554092, 0.0276779256849983,
                   0.02079067210376509, 0.0166446911898211, 0.0138761288230707,
                   0.0118967099458917, 0.0104112652619720, 0.00925546218271273,
                   0.00833056343336287)
-_log1pf = None
-
-
-def _libm_log1pf(x):
-    global _log1pf
-    if _log1pf is None:
-        import ctypes
-        import ctypes.util
-        lib = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
-        _log1pf = lib.log1pf
-        _log1pf.restype = ctypes.c_float
-        _log1pf.argtypes = [ctypes.c_float]
-    return _log1pf(x)
 
 
 def _stirling_tail(k):
@@ -1866,7 +1851,7 @@ def _stirling_tail(k):
 
 
 def _binomial_inversion(g, count, prob, f32):
-    logprob = float(_libm_log1pf(-prob)) if f32 else math.log1p(-prob)
+    logprob = float(_c_math("log1pf", single=True)(-prob)) if f32 else math.log1p(-prob)
     geom_sum, num = 0.0, 0.0
     while True:
         u = float(_uniform_double(g, 1)[0])
