@@ -17,10 +17,11 @@ from ..autograd.graph import Node, gradient_edge, record
 __all__ = ["wrap", "xp_of", "operands", "rt_np", "requires_grad", "make_view",
            "apply_inplace", "as_tensor_arg", "record", "Node", "grad_enabled", "Tensor",
            "broadcast_error", "normalize_dim", "normalize_dims", "check_same_device",
-           "rebase_view_history"]
+           "rebase_view_history", "F32_F64"]
 
 grad_enabled = grad_mode.state  # read .enabled on the hot path
 _NUMBER = (numbers.Number, np.generic)
+F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))  # the dtypes NumPy's fast paths take
 
 
 def xp_of(t):

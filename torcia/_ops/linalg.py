@@ -19,6 +19,7 @@ from .._device import CPU
 from .._tensor import Tensor
 from ..autograd.graph import record_binary
 from ._core import (
+    F32_F64,
     Node,
     grad_enabled,
     normalize_dim,
@@ -67,9 +68,6 @@ def _sname(a):
 
 def _low(a):
     return a.dtype == np.float16 or a.dtype == _BF16
-
-
-_F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _matmul_arr(a, b):
@@ -774,7 +772,7 @@ def _addmm_arr(c, prod, alpha, beta):
 # result has the usual contiguous layout.
 def _linear_mm(c, m1, m2):
     """``c + m1 @ m2`` by Note [Linear layers as W @ x.T] where it is faster; else None."""
-    if (type(m1) is np.ndarray and m1.dtype in _F32_F64 and m2.flags.f_contiguous
+    if (type(m1) is np.ndarray and m1.dtype in F32_F64 and m2.flags.f_contiguous
             and not m2.flags.c_contiguous and m1.flags.c_contiguous and m1.shape[0] <= 128
             and m2.shape[1] >= 128 and c.dtype == m1.dtype):
         res = np.empty((m1.shape[0], m2.shape[1]), m1.dtype)
@@ -1929,7 +1927,6 @@ def vecdot(x, y, *, dim=-1, out=None):
     """``sum(conj(x) * y, dim)`` with broadcasting."""
     result = (_conj(x) * y).sum(dim)
     return result if out is None else _to_out(result, out, "linalg_vecdot", (x, y))
-
 
 
 # -- kron, vander -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from .. import _dtype
 from .._tensor import Tensor, wrap
 from ..autograd import grad_mode
 from . import creation
-from ._core import Node, record, requires_grad
+from ._core import F32_F64, Node, record, requires_grad
 from .activation import _log_sigmoid
 from .distance import pairwise_distance
 from .indexing import where
@@ -33,7 +33,6 @@ __all__ = ["l1_loss", "mse_loss", "smooth_l1_loss", "huber_loss", "binary_cross_
            "triplet_margin_with_distance_loss", "ctc_loss"]
 
 _MEAN, _SUM, _NONE = "mean", "sum", "none"
-_F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 # -- reductions ---------------------------------------------------------------------------------
@@ -557,7 +556,7 @@ def _cross_entropy_fused(input, target, reduction, ignore_index):
     """``nll_loss(log_softmax(input, 1), target)`` for the common case, or None."""
     x, t = input._data, target._data
     if x.ndim != 2 or t.ndim != 1 or t.dtype != np.int64 or type(x) is not np.ndarray or \
-            x.dtype not in _F32_F64 or x.shape[0] != t.shape[0] or not x.size:
+            x.dtype not in F32_F64 or x.shape[0] != t.shape[0] or not x.size:
         return None
     n, c = x.shape
     if t.min() < 0 or t.max() >= c or (0 <= ignore_index < c and (t == ignore_index).any()):

@@ -17,6 +17,7 @@ from .._device import CPU
 from .._tensor import Tensor
 from ..autograd.graph import record_binary
 from ._core import (
+    F32_F64,
     Node,
     apply_inplace,
     broadcast_error,
@@ -1036,16 +1037,13 @@ def logit(input, eps=None, *, out=None):
                  **({} if eps is None else {"eps": eps}))
 
 
-_F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
-
-
 class ReluBackward0(Node):
     saves = {"result": (0,)}
 
     def backward(self, grad):
         (result,) = self.saved_tensors
         g = grad._data
-        if not grad_enabled.enabled and g.dtype in _F32_F64 and type(g) is np.ndarray \
+        if not grad_enabled.enabled and g.dtype in F32_F64 and type(g) is np.ndarray \
                 and np.isfinite(g).all():
             # grad * (result > 0, NaN kept) is exact for finite grads and 8x faster than
             # NumPy's where (a masked select), which the recorded form below needs
@@ -1073,7 +1071,7 @@ _ZEROS_MAX = 1 << 21
 # one read-only zeros array per dtype, up to _ZEROS_MAX elements, and views it in the
 # input's shape; larger or non-float inputs compare with the scalar.
 def _relu_arr(a):
-    if type(a) is np.ndarray and a.dtype in _F32_F64 and a.size <= _ZEROS_MAX:
+    if type(a) is np.ndarray and a.dtype in F32_F64 and a.size <= _ZEROS_MAX:
         z = _ZEROS.get(a.dtype)
         if z is None or z.size < a.size:
             z = _ZEROS[a.dtype] = np.zeros(max(a.size, 1 << 14), a.dtype)

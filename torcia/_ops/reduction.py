@@ -16,6 +16,7 @@ import numpy as np
 from .. import _dtype, return_types
 from .._tensor import Tensor
 from ._core import (
+    F32_F64,
     Node,
     grad_enabled,
     normalize_dim,
@@ -687,7 +688,6 @@ def logsumexp(input, dim, keepdim=False, *, out=None):
     return result
 
 
-_F32_F64 = (np.dtype(np.float32), np.dtype(np.float64))
 _LOG2_E = 1.0 / math.log(2.0)
 
 
@@ -695,7 +695,7 @@ def _plain_arrays(grad, y):
     """Whether a first-order backward can work on the arrays (no graph to record, NumPy
     float32/float64 arrays of one dtype)."""
     g = grad._data
-    return not grad_enabled.enabled and type(g) is np.ndarray and g.dtype in _F32_F64 and \
+    return not grad_enabled.enabled and type(g) is np.ndarray and g.dtype in F32_F64 and \
         y._data.dtype == g.dtype and g.ndim > 0
 
 
