@@ -84,13 +84,20 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def loaders(args):
+def fashion_sets(args):
+    """The normalized training and test sets from ``--data-root`` (fetched there when
+    missing), cut to ``--limit`` images each."""
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
     train = datasets.FashionMNIST(args.data_root, train=True, download=True, transform=tf)
     test = datasets.FashionMNIST(args.data_root, train=False, download=True, transform=tf)
     if args.limit:
         train = torch.utils.data.Subset(train, range(min(args.limit, len(train))))
         test = torch.utils.data.Subset(test, range(min(args.limit, len(test))))
+    return train, test
+
+
+def loaders(args):
+    train, test = fashion_sets(args)
     return (DataLoader(train, batch_size=args.batch_size, shuffle=True,
                        num_workers=args.workers),
             DataLoader(test, batch_size=1000, num_workers=args.workers))

@@ -15,14 +15,13 @@ import argparse
 import os
 import time
 
-from fashion_mnist import MEAN, MODELS, STD
+from fashion_mnist import MODELS, fashion_sets
 
 import torcia as torch
 import torcia.distributed as dist
 import torcia.nn.functional as F
 from torcia.nn.parallel import DistributedDataParallel as DDP
 from torcia.utils.data import DataLoader, DistributedSampler, Subset
-from torcia.vision import datasets, transforms
 
 
 def parse_args(argv=None):
@@ -40,18 +39,11 @@ def parse_args(argv=None):
 
 
 def datasets_(args, rank):
-    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((MEAN,), (STD,))])
     if rank == 0:  # one rank fetches the files; the others wait, then read them
-        datasets.FashionMNIST(args.data_root, train=True, download=True)
-        datasets.FashionMNIST(args.data_root, train=False, download=True)
+        fashion_sets(args)
     if dist.is_initialized():
         dist.barrier()
-    train = datasets.FashionMNIST(args.data_root, train=True, download=True, transform=tf)
-    test = datasets.FashionMNIST(args.data_root, train=False, download=True, transform=tf)
-    if args.limit:
-        train = Subset(train, range(min(args.limit, len(train))))
-        test = Subset(test, range(min(args.limit, len(test))))
-    return train, test
+    return fashion_sets(args)
 
 
 def evaluate(model, test, rank, world):
