@@ -774,7 +774,7 @@ def _linear_mm(c, m1, m2):
     """``c + m1 @ m2`` by Note [Linear layers as W @ x.T] where it is faster; else None."""
     if (type(m1) is np.ndarray and m1.dtype in F32_F64 and m2.flags.f_contiguous
             and not m2.flags.c_contiguous and m1.flags.c_contiguous and m1.shape[0] <= 128
-            and m2.shape[1] >= 128 and c.dtype == m1.dtype):
+            and m2.shape[1] >= 128):  # (addmm has checked that c, m1 and m2 share a dtype)
         res = np.empty((m1.shape[0], m2.shape[1]), m1.dtype)
         np.add((m2.T @ m1.T).T, c, out=res)
         return res
