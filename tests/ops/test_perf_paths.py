@@ -231,3 +231,17 @@ def test_linear_bias_grad_is_not_copied_from_a_view():
     lin(torcia.from_numpy(x.numpy())).sum().backward()
     ref(x).sum().backward()
     np.testing.assert_allclose(lin.bias.grad.numpy(), ref.bias.grad.numpy(), rtol=1e-5)
+
+
+# -- Linear as (W @ x.T).T (Note [Linear layers as W @ x.T]) -------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("rows,inp,outp", [(8, 784, 300), (100, 64, 128), (128, 30, 200),
+                                           (129, 30, 200), (8, 30, 127)])
+def test_linear_layout_paths(dtype, rows, inp, outp):
+    """Both sides of the path's bounds: values, gradients and a contiguous result."""
+    out = check(lambda lib, x, w, b: lib.nn.functional.linear(x, w, b),
+                [(rows, inp), (outp, inp), (outp,)], dtype=dtype, gradcheck=False,
+                atol=1e-4 if dtype == "float32" else 1e-10)
+    assert out.is_contiguous()
+    check(lambda lib, c, x, w: lib.addmm(c, x, w.t()), [(rows, outp), (rows, inp), (outp, inp)],
+          dtype=dtype, gradcheck=False, atol=1e-4 if dtype == "float32" else 1e-10)
